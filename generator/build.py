@@ -1,0 +1,154 @@
+"""The orchestrator: content -> model -> compute -> render -> write, in one readable function.
+
+Like MkDocs, every page is read and rendered before anything is written; the
+writer is handed in, so tests can pass one that keeps the site in memory.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Literal
+
+from generator.compute import compute_posts
+from generator.config import load_config
+from generator.content import load_posts
+from generator.errors import BuildError, Diagnostic, Diagnostics
+from generator.model import ComputeResult, OutputFile, Post
+from generator.render import RenderedPost, Renderer, TemplateProblem, sort_posts
+from generator.theme import Theme, load_theme
+from generator.write import Writer
+
+STATE_DIR = ".lessonpress"
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    source: Path
+    drafts: bool = False
+    jobs: int | None = None
+    mode: Literal["normal", "frozen", "rerun"] = "normal"
+    keep_going: bool = False
+
+
+@dataclass
+class BuildReport:
+    posts: int = 0
+    files: int = 0
+    diagnostics: list[Diagnostic] = field(default_factory=list)
+
+    @property
+    def failed(self) -> bool:
+        return any(d.is_error for d in self.diagnostics)
+
+
+def build(options: BuildOptions, writer: Writer,
+          progress: Callable[[str], None] | None = None) -> BuildReport:
+    """Build the site. Raises BuildError (nothing written) when any error was found.
+
+    With ``keep_going`` a site with the failing posts' errors shown is still written,
+    and the report says it failed.
+    """
+    root = options.source.resolve()
+    diags = Diagnostics()
+    config = load_config(root)
+    theme = load_theme(root)
+    posts, found = load_posts(root, config, _layout_resolver(root, theme), drafts=options.drafts)
+    diags.extend(found)
+    if diags.errors and not options.keep_going:
+        raise BuildError(diags)
+    posts = sort_posts(posts)
+
+    results, found = compute_posts(
+        posts, config, root, jobs=options.jobs, cache_dir=root / STATE_DIR / "cache",
+        mode=options.mode, progress=progress,
+    )
+    diags.extend(found)
+    if diags.errors and not options.keep_going:
+        raise BuildError(diags)
+
+    renderer = Renderer(config, theme, root)
+    rendered = [renderer.render_post_body(p, results.get(p.rel, ComputeResult())) for p in posts]
+    for item in rendered:
+        diags.extend(item.diagnostics)
+    try:
+        files = renderer.render_site(rendered)
+    except TemplateProblem as problem:
+        diags.extend([problem.diagnostic])
+        raise BuildError(diags) from None
+    files.extend(_theme_files(theme, diags))
+    if diags.errors and not options.keep_going:
+        raise BuildError(diags)
+
+    # Everything is rendered; only now does anything touch the output folder.
+    writer.write(_unique(files, diags))
+    return BuildReport(len(posts), len(files), list(diags))
+
+
+def _layout_resolver(root: Path, theme: Theme) -> Callable[[str], str | None]:
+    """Map a front-matter ``layout`` to one of our templates (Jekyll names included)."""
+    jekyll_layouts = root / "_layouts"
+
+    def resolve(name: str) -> str | None:
+        if any((folder / f"{name}.html").is_file() for folder in theme.templates):
+            return name
+        if name in ("default", "home"):
+            return "page"
+        if (jekyll_layouts / f"{name}.html").is_file():
+            return "post"
+        return None
+
+    return resolve
+
+
+def _theme_files(theme: Theme, diags: Diagnostics) -> list[OutputFile]:
+    """static/ folders (site over theme) plus Chart.js with its licence."""
+    files: dict[str, OutputFile] = {}
+    for folder in theme.static:
+        for path, rel in _walk_static(folder, diags):
+            files[rel] = OutputFile(rel, path.read_bytes())
+    for src, name in ((theme.chartjs, "chart.umd.js"), (theme.chartjs_license, "chart.js.LICENSE.md")):
+        if not src.is_file():
+            diags.error(str(src), 0, "Chart.js is missing: run `npm ci` in the lessonpress checkout")
+            continue
+        files[f"assets/vendor/{name}"] = OutputFile(f"assets/vendor/{name}", src.read_bytes())
+    return [files[k] for k in sorted(files)]
+
+
+def _walk_static(folder: Path, diags: Diagnostics) -> Iterator[tuple[Path, str]]:
+    root = folder.resolve()
+    for dirpath, dirnames, filenames in os.walk(folder):
+        here = Path(dirpath)
+        dirnames[:] = sorted(d for d in dirnames if not (here / d).is_symlink() or _warn_link(here / d, folder, diags))
+        for name in sorted(filenames):
+            path = here / name
+            if path.is_symlink():
+                try:
+                    path.resolve(strict=True).relative_to(root)
+                except (OSError, ValueError, RuntimeError):
+                    diags.error(_static_rel(path, folder), 0, "symlink points outside static/; refused")
+                    continue
+            if path.is_file():
+                yield path, path.relative_to(folder).as_posix()
+
+
+def _warn_link(path: Path, folder: Path, diags: Diagnostics) -> bool:
+    diags.error(_static_rel(path, folder), 0, "symlinked folders in static/ are not followed")
+    return False
+
+
+def _static_rel(path: Path, folder: Path) -> str:
+    return "static/" + path.relative_to(folder).as_posix()
+
+
+def _unique(files: list[OutputFile], diags: Diagnostics) -> list[OutputFile]:
+    """Later files win (static overrides generated ones is an error to report)."""
+    seen: dict[str, OutputFile] = {}
+    for item in files:
+        seen[item.path] = item
+    return [seen[k] for k in sorted(seen)]
+
+
+__all__ = ["BuildError", "BuildOptions", "BuildReport", "Post", "RenderedPost", "build"]

@@ -1,0 +1,117 @@
+"""Command line: ``lessonpress build|serve|new|check``.
+
+Parses arguments, calls the orchestrator, prints diagnostics. Exit codes:
+0 built, 1 content errors (all reported), 2 usage error, 130 interrupted.
+Heavy modules are imported only once a command runs, so ``--help`` is instant.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from generator.errors import Diagnostic
+
+
+def _jobs(value: str) -> int:
+    number = int(value)
+    if number < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return number
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="lessonpress",
+        description="Build static lesson sites with computed charts from Markdown.",
+    )
+    parser.add_argument("--version", action="store_true", help="print the version and exit")
+    commands = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    build = commands.add_parser("build", help="build the site into the output folder")
+    build.add_argument("--source", type=Path, default=Path("."), help="site folder (default: .)")
+    build.add_argument("--out", type=Path, default=None, help="output folder (default: SOURCE/site)")
+    build.add_argument("--drafts", action="store_true", help="include drafts")
+    build.add_argument("-j", "--jobs", type=_jobs, default=None,
+                       help="posts computed in parallel (default: number of cores)")
+    build.add_argument("--keep-going", action="store_true",
+                       help="write the site even when some posts fail (still exits 1)")
+    cache = build.add_mutually_exclusive_group()
+    cache.add_argument("--frozen", action="store_true",
+                       help="never run cells; fail if a post's cached results are missing or stale")
+    cache.add_argument("--rerun", action="store_true", help="ignore the cache and run every cell")
+    verbosity = build.add_mutually_exclusive_group()
+    verbosity.add_argument("-q", "--quiet", action="store_true", help="print errors only")
+    verbosity.add_argument("-v", "--verbose", action="store_true", help="print progress")
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    if args.version:
+        from generator import __version__
+
+        print(f"lessonpress {__version__}")
+        return 0
+    if args.command is None:
+        parser.print_help()
+        return 2
+    try:
+        return int(run_build(args))
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+
+
+def run_build(args: argparse.Namespace) -> int:
+    from generator.build import BuildOptions, build
+    from generator.errors import BuildError
+    from generator.write import FolderWriter, build_lock, check_out_dir
+
+    source: Path = args.source
+    if not source.is_dir():
+        print(f"lessonpress: error: --source {source} is not a folder", file=sys.stderr)
+        return 2
+    out: Path = args.out if args.out is not None else source / "site"
+    mode = "frozen" if args.frozen else "rerun" if args.rerun else "normal"
+    options = BuildOptions(
+        source=source, drafts=args.drafts, jobs=args.jobs, mode=mode, keep_going=args.keep_going
+    )
+    progress = _progress if args.verbose else None
+    started = time.perf_counter()
+    try:
+        check_out_dir(out, source)
+        with build_lock(source.resolve() / ".lessonpress"):
+            report = build(options, FolderWriter(out), progress=progress)
+    except BuildError as exc:
+        print_diagnostics(exc.diagnostics, quiet=args.quiet)
+        errors = sum(d.is_error for d in exc.diagnostics)
+        print(f"build failed: {errors} error(s); {out} was left as it was", file=sys.stderr)
+        return 1
+    print_diagnostics(report.diagnostics, quiet=args.quiet)
+    if report.failed:
+        print(f"built {out} with errors (--keep-going)", file=sys.stderr)
+        return 1
+    if not args.quiet:
+        elapsed = time.perf_counter() - started
+        print(f"built {report.posts} posts, {report.files} files into {out} in {elapsed:.2f} s")
+    return 0
+
+
+def _progress(message: str) -> None:
+    print(message, file=sys.stderr)
+
+
+def print_diagnostics(diagnostics: Sequence[Diagnostic], *, quiet: bool = False) -> None:
+    """All diagnostics, errors first, each as ``path:line: message``."""
+    shown = sorted(diagnostics, key=lambda d: (not d.is_error, d.path, d.line))
+    for diag in shown:
+        if quiet and not diag.is_error:
+            continue
+        print(str(diag), file=sys.stderr)

@@ -1,0 +1,176 @@
+"""Content stage: read ``site.yml`` (or Jekyll's ``_config.yml``) into a frozen SiteConfig.
+
+Each known key has one small normalising function; unknown keys in ``site.yml``
+are reported (with a suggestion), unknown keys in ``_config.yml`` are kept in
+``extra`` (Jekyll configs carry plugin settings we do not use).
+"""
+
+from __future__ import annotations
+
+import difflib
+from collections.abc import Callable, Mapping
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+from generator.errors import BuildError, Diagnostic, Diagnostics
+from generator.model import SiteConfig
+from generator.yamlsafe import YamlProblem, load_yaml
+
+SITE_FILE = "site.yml"
+JEKYLL_FILE = "_config.yml"
+
+JEKYLL_PERMALINKS = {
+    "date": "/:categories/:year/:month/:day/:title:output_ext",
+    "pretty": "/:categories/:year/:month/:day/:title/",
+    "ordinal": "/:categories/:year/:y_day/:title:output_ext",
+    "none": "/:categories/:title:output_ext",
+}
+
+
+class ConfigValueError(ValueError):
+    """A config value of the wrong shape; the message is shown to the author."""
+
+
+def _text(value: Any) -> str:
+    if isinstance(value, str | int | float):
+        return str(value)
+    raise ConfigValueError(f"must be text, got {type(value).__name__}")
+
+
+def _positive_number(value: Any) -> float:
+    if isinstance(value, bool) or not isinstance(value, int | float) or value <= 0:
+        raise ConfigValueError(f"must be a positive number, got {value!r}")
+    return float(value)
+
+
+def _positive_int(value: Any) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value <= 0:
+        raise ConfigValueError(f"must be a positive whole number, got {value!r}")
+    return value
+
+
+def _permalink(value: Any) -> str:
+    text = _text(value).strip()
+    text = JEKYLL_PERMALINKS.get(text, text)
+    if not text.startswith("/"):
+        text = "/" + text
+    return text
+
+
+def split_base_url(value: str) -> tuple[str, str]:
+    """``https://x.org/lessons`` -> (``https://x.org``, ``/lessons/``); ``/a`` -> ("", "/a/")."""
+    parts = urlsplit(value.strip())
+    origin = f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else ""
+    path = parts.path if origin else value.strip()
+    path = "/" + path.strip("/") + "/" if path.strip("/") else "/"
+    return origin, path
+
+
+# site.yml key -> (SiteConfig field, normaliser)
+SITE_KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
+    "title": ("title", _text),
+    "description": ("description", _text),
+    "author": ("author", _text),
+    "permalink": ("permalink", _permalink),
+    "timeout": ("timeout", _positive_number),
+    "float_digits": ("float_digits", _positive_int),
+    "inline_data_limit": ("inline_data_limit", _positive_int),
+}
+
+
+def load_config(root: Path) -> SiteConfig:
+    """Read the site's config; raises BuildError with every problem found."""
+    site_file = root / SITE_FILE
+    if site_file.is_file():
+        return _load(site_file, SITE_FILE, jekyll=False)
+    jekyll_file = root / JEKYLL_FILE
+    if jekyll_file.is_file():
+        return _load(jekyll_file, JEKYLL_FILE, jekyll=True)
+    return SiteConfig()
+
+
+def _load(path: Path, rel: str, *, jekyll: bool) -> SiteConfig:
+    diags = Diagnostics()
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as exc:
+        raise BuildError([Diagnostic(rel, 0, f"not valid UTF-8 ({exc.reason})")]) from None
+    try:
+        data, lines = load_yaml(text)
+    except YamlProblem as exc:
+        raise BuildError([Diagnostic(rel, exc.line, exc.message)]) from None
+    if data is None:
+        data = {}
+    if not isinstance(data, Mapping):
+        raise BuildError([Diagnostic(rel, 1, "config must be a mapping of keys to values")])
+    values: dict[str, Any] = {"config_file": rel}
+    extra: dict[str, Any] = {}
+    for key, value in data.items():
+        line = lines.get(str(key), 1)
+        if jekyll:
+            _jekyll_key(str(key), value, values, extra, rel, line, diags)
+        else:
+            _site_key(str(key), value, values, rel, line, diags)
+    diags.raise_if_errors()
+    values["extra"] = extra
+    return SiteConfig(**values)
+
+
+def _site_key(
+    key: str, value: Any, values: dict[str, Any], rel: str, line: int, diags: Diagnostics
+) -> None:
+    if key == "base_url":
+        try:
+            values["url"], values["base_path"] = split_base_url(_text(value))
+        except ConfigValueError as exc:
+            diags.error(rel, line, f"'{key}' {exc}")
+        return
+    if key == "url":
+        try:
+            values["url"] = _text(value).rstrip("/")
+        except ConfigValueError as exc:
+            diags.error(rel, line, f"'{key}' {exc}")
+        return
+    known = SITE_KEYS.get(key)
+    if known is None:
+        choices = [*SITE_KEYS, "base_url", "url"]
+        hint = difflib.get_close_matches(key, choices, n=1)
+        suffix = f" (did you mean '{hint[0]}'?)" if hint else ""
+        diags.error(rel, line, f"unknown key '{key}' in {SITE_FILE}{suffix}")
+        return
+    field, normalise = known
+    try:
+        values[field] = normalise(value)
+    except ConfigValueError as exc:
+        diags.error(rel, line, f"'{key}' {exc}")
+
+
+def _jekyll_key(
+    key: str,
+    value: Any,
+    values: dict[str, Any],
+    extra: dict[str, Any],
+    rel: str,
+    line: int,
+    diags: Diagnostics,
+) -> None:
+    field = {"title": "title", "name": "title", "description": "description"}.get(key)
+    try:
+        if field and value is not None:
+            if key == "name" and "title" in values:
+                return
+            values[field] = _text(value)
+        elif key == "author" and value is not None:
+            values["author"] = _text(value.get("name", "") if isinstance(value, Mapping) else value)
+        elif key == "url" and value:
+            values["url"] = _text(value).rstrip("/")
+        elif key == "baseurl" and value:
+            values["base_path"] = split_base_url(_text(value))[1]
+        elif key == "permalink" and value:
+            values["permalink"] = _permalink(value)
+        else:
+            extra[key] = value
+    except ConfigValueError as exc:
+        diags.error(rel, line, f"'{key}' {exc}")
+

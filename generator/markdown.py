@@ -1,0 +1,128 @@
+"""Render stage: a post's Markdown body to an HTML fragment.
+
+Order of passes (each keeps .md line numbers for its diagnostics):
+Liquid (Jekyll posts only) -> math to MathML placeholders -> Python-Markdown
+-> placeholders back (math, highlight, cells, charts). Knows nothing about
+templates or output files; cell and chart HTML is handed in by the caller.
+"""
+
+from __future__ import annotations
+
+import html
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import markdown
+from markdown.extensions.toc import slugify_unicode
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexers import PythonLexer
+
+from generator.errors import Diagnostic
+from generator.model import CellOutput, Post
+from generator.texmath import protect_math, restore
+
+EXTENSIONS = [
+    "toc",
+    "tables",
+    "footnotes",
+    "attr_list",
+    "def_list",
+    "abbr",
+    "md_in_html",
+    "sane_lists",
+    "pymdownx.superfences",
+    "pymdownx.highlight",
+    "pymdownx.tasklist",
+    "pymdownx.tilde",
+]
+EXTENSION_CONFIGS: dict[str, dict[str, Any]] = {
+    "toc": {"permalink": "#", "permalink_title": "Link to this section", "slugify": slugify_unicode},
+    "pymdownx.highlight": {"use_pygments": True, "guess_lang": False, "css_class": "highlight"},
+    "pymdownx.tasklist": {"custom_checkbox": False, "clickable_checkbox": False},
+    "pymdownx.tilde": {"subscript": False},
+    "footnotes": {"UNIQUE_IDS": True},
+}
+TOKEN_PARAGRAPH = re.compile(r"<p>(LP(?:CELL|CHART)\d+X)</p>|(LP(?:CELL|CHART)\d+X)")
+
+
+@dataclass(frozen=True)
+class TocEntry:
+    level: int
+    id: str
+    title: str
+
+
+@dataclass(frozen=True)
+class RenderedBody:
+    html: str
+    toc: tuple[TocEntry, ...]
+    diagnostics: tuple[Diagnostic, ...]
+
+
+class MarkdownRenderer:
+    """One warm Python-Markdown instance; reuse it for every post of a process."""
+
+    def __init__(self) -> None:
+        self._md = markdown.Markdown(
+            extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS, output_format="html"
+        )
+        self._code_formatter = HtmlFormatter(cssclass="highlight", wrapcode=True)
+        self._python = PythonLexer()
+
+    def render(
+        self,
+        post: Post,
+        *,
+        blocks: Mapping[str, str],
+        liquid: Any = None,
+    ) -> RenderedBody:
+        """Render ``post.body``; ``blocks`` maps cell/chart tokens to their HTML.
+
+        ``liquid`` is a callable ``(text, stash) -> (text, diagnostics)`` for Jekyll posts.
+        """
+        stash: dict[str, str] = {}
+        diags: list[Diagnostic] = []
+        text = post.body
+        if liquid is not None:
+            text, found = liquid(text, stash)
+            diags.extend(found)
+        text, found = protect_math(text, path=post.rel, first_line=post.body_line, stash=stash)
+        diags.extend(found)
+        self._md.reset()
+        body = self._md.convert(text)
+        body = restore(body, stash)
+        body = TOKEN_PARAGRAPH.sub(lambda m: blocks.get(m.group(1) or m.group(2), m.group(0)), body)
+        toc = tuple(_flatten(getattr(self._md, "toc_tokens", [])))
+        return RenderedBody(body, toc, tuple(diags))
+
+    def cell_html(self, source: str, output: CellOutput | None, *, hide_code: bool,
+                  hide_output: bool, anchor: str) -> str:
+        """A computation cell: highlighted code, then what it printed."""
+        parts = [f'<div class="lp-cell" id="{anchor}">']
+        if not hide_code:
+            parts.append(highlight(source, self._python, self._code_formatter))
+        if output is not None and output.text and not hide_output:
+            parts.append(
+                '<pre class="lp-cell-output" aria-label="Output"><code>'
+                f"{html.escape(output.text)}</code></pre>"
+            )
+        parts.append("</div>")
+        return "".join(parts)
+
+
+def _flatten(tokens: list[dict[str, Any]]) -> list[TocEntry]:
+    out = []
+    for token in tokens:
+        out.append(TocEntry(int(token["level"]), str(token["id"]), str(token["name"])))
+        out.extend(_flatten(token.get("children", [])))
+    return out
+
+
+def pygments_css() -> str:
+    """Light and dark code colours, chosen by the reader's colour scheme."""
+    light = HtmlFormatter(style="default").get_style_defs(".highlight")
+    dark = HtmlFormatter(style="monokai").get_style_defs(".highlight")
+    return f"{light}\n@media (prefers-color-scheme: dark) {{\n{dark}\n}}\n"

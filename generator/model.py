@@ -1,0 +1,144 @@
+"""The typed, frozen data that flows down the pipeline.
+
+content -> model -> compute -> render -> write. Every stage takes and returns
+these values; none of them does I/O. This module imports no other stage.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+
+# A value in a dataset column after normalisation (JSON-safe, finite).
+Scalar = float | int | str | bool | None
+Columns = Mapping[str, tuple[Scalar, ...]]
+
+
+@dataclass(frozen=True)
+class SiteConfig:
+    """Site-wide settings from ``site.yml`` (or Jekyll's ``_config.yml``)."""
+
+    title: str = "Lessons"
+    description: str = ""
+    author: str = ""
+    # Absolute origin without a path, e.g. "https://example.org" ("" if unknown).
+    url: str = ""
+    # Path prefix every link and asset starts with; always begins and ends with "/".
+    base_path: str = "/"
+    # URL pattern for posts, e.g. "/posts/:slug/".
+    permalink: str = "/posts/:slug/"
+    # Default per-cell timeout in seconds.
+    timeout: float = 60.0
+    # Significant digits kept for floats in datasets.
+    float_digits: int = 6
+    # Datasets up to this many bytes of JSON are inlined in the page.
+    inline_data_limit: int = 50_000
+    # Where config came from: "site.yml", "_config.yml" or "" (defaults).
+    config_file: str = ""
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CellOptions:
+    hide_code: bool = False
+    hide_output: bool = False
+    timeout: float | None = None
+    name: str | None = None
+
+
+@dataclass(frozen=True)
+class Cell:
+    """A ```python {compute} block. ``line`` is the .md line of its first code line."""
+
+    index: int
+    source: str
+    line: int
+    options: CellOptions = CellOptions()
+
+
+@dataclass(frozen=True)
+class ChartBlock:
+    """A ```chart block. ``line`` is the .md line of its first YAML line."""
+
+    index: int
+    source: str
+    line: int
+
+
+@dataclass(frozen=True)
+class Post:
+    """One Markdown source file, parsed but not yet rendered."""
+
+    source: Path  # absolute path of the .md file
+    rel: str  # path shown in diagnostics, relative to the site root (posix)
+    title: str
+    date: dt.datetime | None
+    slug: str
+    url: str  # site-relative URL path without base_path, e.g. "/posts/lr/"
+    body: str  # Markdown after the front matter (cells/charts still in place)
+    body_line: int  # .md line number of the body's first line
+    layout: str = "post"
+    kind: Literal["post", "page"] = "post"
+    tags: tuple[str, ...] = ()
+    categories: tuple[str, ...] = ()
+    order: float | None = None
+    draft: bool = False
+    description: str = ""
+    series: str | None = None
+    inputs: tuple[str, ...] = ()  # site-relative paths of declared input files
+    seed: int | None = None
+    timeout: float | None = None
+    cells: tuple[Cell, ...] = ()
+    charts: tuple[ChartBlock, ...] = ()
+    extra: Mapping[str, Any] = field(default_factory=dict)
+
+    @property
+    def data_slug(self) -> str:
+        """Folder name under ``data/`` for this post's datasets."""
+        return self.url.strip("/").replace("/", "-") or "index"
+
+
+@dataclass(frozen=True)
+class CellOutput:
+    """What one cell printed. ``text`` is stdout and stderr interleaved."""
+
+    index: int
+    text: str = ""
+
+
+@dataclass(frozen=True)
+class Dataset:
+    """A published table, or a sweep: one table per value of a parameter."""
+
+    name: str
+    kind: Literal["table", "sweep"]
+    columns: Columns = field(default_factory=dict)  # kind == "table"
+    param: str | None = None  # kind == "sweep"
+    values: tuple[Scalar, ...] = ()  # kind == "sweep"
+    tables: tuple[Columns, ...] = ()  # kind == "sweep", one per value
+    line: int = 0  # .md line of the cell that published it
+
+    def column_names(self) -> tuple[str, ...]:
+        if self.kind == "table":
+            return tuple(self.columns)
+        return tuple(self.tables[0]) if self.tables else ()
+
+
+@dataclass(frozen=True)
+class ComputeResult:
+    """Everything a post's cells produced (empty for posts without cells)."""
+
+    outputs: tuple[CellOutput, ...] = ()
+    datasets: Mapping[str, Dataset] = field(default_factory=dict)
+    cached: bool = False
+
+
+@dataclass(frozen=True)
+class OutputFile:
+    """One file of the built site: a path relative to the output folder and its bytes."""
+
+    path: str
+    data: bytes

@@ -1,0 +1,291 @@
+"""Render stage: posts + compute results -> the bytes of every output file.
+
+Uses Jinja (autoescape on, undefined is an error) over the theme's templates.
+Returns OutputFiles and diagnostics; never touches the output folder.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import traceback
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import jinja2
+from markupsafe import Markup
+
+from generator.charts import render_chart
+from generator.content import cell_token, chart_token, output_path, reading_minutes, slugify
+from generator.datasets import dataset_to_csv, dataset_to_json
+from generator.errors import Diagnostic
+from generator.liquid import render_liquid
+from generator.markdown import MarkdownRenderer, TocEntry, pygments_css
+from generator.model import ComputeResult, OutputFile, Post, SiteConfig
+from generator.theme import Theme
+
+
+EPOCH = dt.datetime(1970, 1, 1)
+
+
+class TemplateProblem(Exception):
+    def __init__(self, diagnostic: Diagnostic) -> None:
+        super().__init__(str(diagnostic))
+        self.diagnostic = diagnostic
+
+
+@dataclass(frozen=True)
+class RenderedPost:
+    """A post's body HTML and what the listing pages need to know about it."""
+
+    post: Post
+    html: str
+    toc: tuple[TocEntry, ...]
+    files: tuple[OutputFile, ...]
+    diagnostics: tuple[Diagnostic, ...]
+    reading_minutes: int
+
+
+@dataclass
+class Renderer:
+    """Everything needed to render pages of one site, kept warm across posts."""
+
+    config: SiteConfig
+    theme: Theme
+    site_root: Path
+    markdown: MarkdownRenderer = field(default_factory=MarkdownRenderer)
+    env: jinja2.Environment = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.env = jinja2.Environment(
+            loader=jinja2.FileSystemLoader([str(p) for p in self.theme.templates]),
+            autoescape=jinja2.select_autoescape(["html", "xml"], default=True),
+            undefined=jinja2.StrictUndefined,
+            trim_blocks=True,
+            lstrip_blocks=True,
+            keep_trailing_newline=True,
+        )
+        self.env.globals["url_for"] = self.url_for
+        self.env.globals["abs_url"] = self.abs_url
+        self.env.filters["isodate"] = _isodate
+        self.env.filters["longdate"] = _longdate
+        self.env.filters["slug"] = lambda text: slugify(str(text)) or "tag"
+
+    # ------------------------------------------------------------------ URLs
+
+    def url_for(self, path: str) -> str:
+        """A site-relative path ("/posts/x/") with the base path in front."""
+        return self.config.base_path + path.lstrip("/")
+
+    def abs_url(self, path: str) -> str:
+        return self.config.url + self.url_for(path)
+
+    def data_url(self, post: Post) -> Callable[[str, str], str]:
+        return lambda name, ext: self.url_for(f"data/{post.data_slug}/{name}.{ext}")
+
+    # ------------------------------------------------------------------ posts
+
+    def render_post_body(self, post: Post, result: ComputeResult) -> RenderedPost:
+        """Markdown, cells and charts of one post (no template yet)."""
+        diags: list[Diagnostic] = []
+        files: list[OutputFile] = []
+        blocks: dict[str, str] = {}
+        outputs = {o.index: o for o in result.outputs}
+        for cell in post.cells:
+            blocks[cell_token(cell.index)] = self.markdown.cell_html(
+                cell.source,
+                outputs.get(cell.index),
+                hide_code=cell.options.hide_code,
+                hide_output=cell.options.hide_output,
+                anchor=f"cell-{cell.index + 1}",
+            )
+        for chart in post.charts:
+            rendered = render_chart(
+                chart, post, result.datasets, config=self.config, site_root=self.site_root,
+                data_url=self.data_url(post),
+            )
+            blocks[chart_token(chart.index)] = rendered.html
+            files.extend(rendered.files)
+            diags.extend(rendered.diagnostics)
+        for name in sorted(result.datasets):
+            dataset = result.datasets[name]
+            base = f"data/{post.data_slug}/{name}"
+            files.append(OutputFile(f"{base}.json", dataset_to_json(dataset)))
+            files.append(OutputFile(f"{base}.csv", dataset_to_csv(dataset)))
+        liquid = self._liquid(post) if _is_jekyll(post) else None
+        body = self.markdown.render(post, blocks=blocks, liquid=liquid)
+        diags.extend(body.diagnostics)
+        return RenderedPost(
+            post, body.html, body.toc, tuple(files), tuple(diags), reading_minutes(post.body)
+        )
+
+    def _liquid(self, post: Post) -> Callable[[str, dict[str, str]], Any]:
+        include_dirs = [self.site_root / "_includes", *(t / "includes" for t in self.theme.templates)]
+
+        def run(text: str, stash: dict[str, str]) -> Any:
+            return render_liquid(
+                text,
+                path=post.rel,
+                first_line=post.body_line,
+                page=self.page_context(post),
+                site=self.site_context(),
+                include_dirs=include_dirs,
+                post_dir=post.source.parent,
+                site_root=self.site_root,
+                stash=stash,
+            )
+
+        return run
+
+    # ------------------------------------------------------------------ contexts
+
+    def site_context(self) -> dict[str, Any]:
+        data = dict(self.config.extra)
+        data.update(asdict(self.config))
+        data.pop("extra")
+        data["baseurl"] = self.config.base_path.rstrip("/")
+        return data
+
+    def page_context(self, post: Post, rendered: RenderedPost | None = None) -> dict[str, Any]:
+        data: dict[str, Any] = dict(post.extra)
+        data.update(
+            title=post.title,
+            date=post.date,
+            slug=post.slug,
+            url=post.url,
+            layout=post.layout,
+            kind=post.kind,
+            tags=list(post.tags),
+            categories=list(post.categories),
+            order=post.order,
+            draft=post.draft,
+            description=post.description,
+            series=post.series,
+            source=post.rel,
+        )
+        if rendered is not None:
+            data.update(
+                content=Markup(rendered.html),
+                toc=rendered.toc,
+                reading_minutes=rendered.reading_minutes,
+                has_charts=bool(post.charts),
+            )
+        return data
+
+    # ------------------------------------------------------------------ templates
+
+    def render_template(self, name: str, **context: Any) -> bytes:
+        try:
+            template = self.env.get_template(name)
+            text = template.render(site=self.site_context(), **context)
+        except jinja2.TemplateSyntaxError as exc:
+            raise TemplateProblem(
+                Diagnostic(self._template_rel(exc.filename, name), exc.lineno or 0, exc.message or "")
+            ) from None
+        except jinja2.TemplateNotFound as exc:
+            raise TemplateProblem(Diagnostic(f"templates/{name}", 0, f"template not found: {exc}"))
+        except Exception as exc:  # an error raised while rendering a template: report where
+            raise TemplateProblem(self._runtime_problem(exc, name)) from None
+        return text.encode("utf-8")
+
+    def _template_rel(self, filename: str | None, name: str) -> str:
+        if not filename:
+            return f"templates/{name}"
+        path = Path(filename)
+        for root in self.theme.templates:
+            try:
+                return "templates/" + path.resolve().relative_to(root.resolve()).as_posix()
+            except ValueError:
+                continue
+        return path.as_posix()
+
+    def _runtime_problem(self, exc: Exception, name: str) -> Diagnostic:
+        frames = [
+            f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith((".html", ".xml"))
+        ]
+        if frames:
+            last = frames[-1]
+            return Diagnostic(self._template_rel(last.filename, name), last.lineno or 0, str(exc))
+        return Diagnostic(f"templates/{name}", 0, f"{type(exc).__name__}: {exc}")
+
+    def render_site(self, rendered: Sequence[RenderedPost]) -> list[OutputFile]:
+        """Every page: posts, index, tag pages, 404. Raises TemplateProblem."""
+        posts = [r for r in rendered if r.post.kind == "post"]
+        files: list[OutputFile] = []
+        for i, item in enumerate(posts):
+            prev_post = posts[i - 1].post if i > 0 else None
+            next_post = posts[i + 1].post if i + 1 < len(posts) else None
+            files.append(self._page(item, prev=prev_post, next=next_post))
+        for item in rendered:
+            if item.post.kind == "page":
+                files.append(self._page(item, prev=None, next=None))
+        for item in rendered:
+            files.extend(item.files)
+        listing = [self.page_context(r.post, None) | {"reading_minutes": r.reading_minutes}
+                   for r in posts]
+        files.append(OutputFile("index.html", self.render_template("index.html", posts=listing)))
+        files.extend(self._tag_pages(listing))
+        files.append(OutputFile("404.html", self.render_template("404.html")))
+        files.append(OutputFile("assets/highlight.css", pygments_css().encode("utf-8")))
+        return files
+
+    def _page(self, item: RenderedPost, *, prev: Post | None, next: Post | None) -> OutputFile:
+        post = item.post
+        context = self.page_context(post, item)
+        template = f"{post.layout}.html"
+        data = self.render_template(
+            template,
+            page=context,
+            prev=self.page_context(prev) if prev else None,
+            next=self.page_context(next) if next else None,
+        )
+        return OutputFile(output_path(post.url), data)
+
+    def _tag_pages(self, listing: list[dict[str, Any]]) -> Iterable[OutputFile]:
+        tags: dict[str, list[dict[str, Any]]] = {}
+        for entry in listing:
+            for tag in entry["tags"]:
+                tags.setdefault(tag, []).append(entry)
+        summary = [
+            {"name": t, "slug": slugify(t) or "tag", "count": len(p)}
+            for t, p in sorted(tags.items(), key=lambda kv: kv[0].casefold())
+        ]
+        yield OutputFile("tags/index.html", self.render_template("tags.html", tags=summary))
+        for entry in summary:
+            yield OutputFile(
+                f"tags/{entry['slug']}/index.html",
+                self.render_template("tag.html", tag=entry, posts=tags[entry["name"]]),
+            )
+
+
+def _is_jekyll(post: Post) -> bool:
+    parts = Path(post.rel).parts
+    return "_posts" in parts or "_drafts" in parts or not post.rel.startswith("content/")
+
+
+def _isodate(value: dt.datetime | None) -> str:
+    return value.date().isoformat() if value else ""
+
+
+def _longdate(value: dt.datetime | None) -> str:
+    return f"{value:%-d %B %Y}" if value else ""
+
+
+def sort_posts(posts: Iterable[Post]) -> list[Post]:
+    """``order`` first (ascending), then newest first, then by path."""
+
+    def key(post: Post) -> tuple[Any, ...]:
+        stamp = (post.date.replace(tzinfo=None) - EPOCH).total_seconds() if post.date else -1e18
+        order = post.order if post.order is not None else float("inf")
+        return (order, -stamp, post.rel)
+
+    return sorted(posts, key=key)
+
+
+def source_date_epoch() -> dt.datetime | None:
+    value = os.environ.get("SOURCE_DATE_EPOCH")
+    if value and value.isdigit():
+        return dt.datetime.fromtimestamp(int(value), dt.UTC)
+    return None
