@@ -1,0 +1,212 @@
+"""End to end: real small sites built by the real CLI into real folders."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+from pathlib import Path
+
+import pytest
+
+from generator.write import TMP_PREFIX, clean_leftovers
+from tests.conftest import write_files
+
+REPO = Path(__file__).resolve().parent.parent
+SEED = REPO / "content" / "posts" / "linear-regression.md"
+
+SMALL = {
+    "site.yml": "title: Test Lessons\nbase_url: /\n",
+    "content/posts/first.md": "---\ntitle: First\ndate: 2024-01-02\ntags: [ml]\norder: 1\n---\n# Hello\n\nSome *text*.\n",
+    "content/posts/second.md": "---\ntitle: Second\ndate: 2024-01-03\ntags: [ml, stats]\norder: 2\n---\nMore.\n",
+    "content/about.md": "---\ntitle: About\nlayout: page\npermalink: /about/\n---\nAbout us.\n",
+}
+
+
+def digest(folder: Path) -> dict[str, str]:
+    return {
+        p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
+        for p in sorted(folder.rglob("*")) if p.is_file()
+    }
+
+
+def test_builds_posts_index_tags_and_assets(make_site, run_build) -> None:
+    built = run_build(make_site(SMALL))
+    assert built.code == 0, built.err
+    for rel in ["index.html", "posts/first/index.html", "posts/second/index.html", "about/index.html",
+                "tags/index.html", "tags/ml/index.html", "tags/stats/index.html", "404.html",
+                "assets/vendor/chart.umd.js", "assets/vendor/chart.js.LICENSE.md", "favicon.svg",
+                "css/site.css", "assets/highlight.css"]:
+        assert (built.site / rel).is_file(), rel
+    index = built.read("index.html")
+    assert index.index("First") < index.index("Second")  # sorted by order
+    assert "About" not in index.split("<main")[1]  # pages are not listed as lessons
+    post = built.read("posts/first/index.html")
+    assert '<a class="next" rel="next" href="/posts/second/">' in post
+    assert "<em>text</em>" in post and "1 min read" in post
+    assert 'href="/tags/ml/"' in post
+    assert "(2)" in built.read("tags/index.html").split("ml</a>")[1][:40]
+
+
+def test_failed_build_keeps_previous_site(make_site, run_build) -> None:
+    source = make_site(SMALL)
+    assert run_build(source).code == 0
+    before = digest(source.parent / "site")
+    (source / "content/posts/second.md").write_text("---\norder: second\n---\n")
+    (source / "content/posts/third.md").write_text("---\ntitle: [x\n---\n")
+    built = run_build(source)
+    assert built.code == 1
+    assert "content/posts/second.md:2: 'order' must be a number, got 'second'" in built.err
+    assert "content/posts/third.md:2: invalid YAML" in built.err
+    assert "Traceback" not in built.err
+    assert digest(source.parent / "site") == before
+
+
+def test_same_sources_build_byte_identical_output(make_site, run_build, tmp_path: Path) -> None:
+    source = make_site(SMALL)
+    assert run_build(source, out=tmp_path / "a").code == 0
+    assert run_build(source, out=tmp_path / "b").code == 0
+    assert digest(tmp_path / "a") == digest(tmp_path / "b")
+
+
+def test_files_of_deleted_posts_do_not_survive(make_site, run_build) -> None:
+    source = make_site(SMALL)
+    run_build(source)
+    (source / "content/posts/second.md").unlink()
+    assert run_build(source).code == 0
+    assert not (source.parent / "site/posts/second").exists()
+    assert not [p for p in source.parent.iterdir() if p.name.startswith(TMP_PREFIX)]
+
+
+@pytest.mark.parametrize("out", [".", "..", "content"])
+def test_out_refuses_the_source_folder_and_its_parents(make_site, run_build, out: str) -> None:
+    source = make_site(SMALL)
+    built = run_build(source, out=source / out)
+    assert built.code == 1
+    assert "--out" in built.err
+    assert (source / "content/posts/first.md").is_file()
+
+
+def test_links_and_assets_respect_a_sub_path_base_url(make_site, run_build) -> None:
+    files = dict(SMALL, **{"site.yml": "title: T\nbase_url: https://example.org/lessons/\n"})
+    built = run_build(make_site(files))
+    assert built.code == 0, built.err
+    page = built.read("posts/first/index.html")
+    for href in re.findall(r'(?:href|src)="([^"]+)"', page):
+        assert href.startswith(("/lessons/", "#", "https://")), href
+
+
+def test_site_templates_override_the_theme_file_by_file(make_site, run_build) -> None:
+    files = dict(SMALL, **{"templates/page.html": "{% extends 'base.html' %}{% block content %}CUSTOM {{ page.title }}{% endblock %}"})
+    built = run_build(make_site(files))
+    assert built.code == 0, built.err
+    assert "CUSTOM About" in built.read("about/index.html")
+    assert "CUSTOM" not in built.read("posts/first/index.html")
+
+
+def test_template_error_reports_template_and_line(make_site, run_build) -> None:
+    files = dict(SMALL, **{"templates/page.html": "{% extends 'base.html' %}\n{% block content %}\n{{ page.missing_key }}\n{% endblock %}\n"})
+    built = run_build(make_site(files))
+    assert built.code == 1
+    assert "templates/page.html:3: " in built.err and "missing_key" in built.err
+    assert "Traceback" not in built.err
+
+
+def test_template_syntax_error_reports_template_and_line(make_site, run_build) -> None:
+    files = dict(SMALL, **{"templates/page.html": "{% extends 'base.html' %}\n{% block content %}\n{% if %}\n"})
+    built = run_build(make_site(files))
+    assert built.code == 1
+    assert "templates/page.html:3: " in built.err
+
+
+def test_extra_front_matter_is_available_to_templates(make_site, run_build) -> None:
+    files = dict(SMALL, **{
+        "content/posts/first.md": "---\ntitle: First\npagestyle: wide\n---\nx\n",
+        "templates/post.html": "{{ page.pagestyle | default('-') }}|{{ page.title }}",
+    })
+    built = run_build(make_site(files))
+    assert built.read("posts/first/index.html") == "wide|First"
+
+
+def test_a_folder_with_only_content_builds_with_the_default_theme(make_site, run_build) -> None:
+    built = run_build(make_site({"content/hello.md": "# Hello\n\nWorld\n"}))
+    assert built.code == 0, built.err
+    assert "World" in built.read("posts/hello/index.html")
+    assert (built.site / "assets/vendor/chart.umd.js").is_file()
+
+
+def test_seed_post_builds_unchanged_with_its_inline_chart(make_site, run_build) -> None:
+    built = run_build(make_site({"content/posts/linear-regression.md": SEED.read_text()}))
+    assert built.code == 0, built.err
+    page = built.read("posts/linear-regression/index.html")
+    assert "new Chart(ctx, {" in page and 'id="cropYieldChart"' in page
+    head = page.split("</head>")[0]
+    assert "chart.umd.js" in head  # Chart.js is loaded before the inline script runs
+    assert "pagestyle" not in page  # extra keys do not leak into the page text
+
+
+def test_markdown_features(make_site, run_build) -> None:
+    body = """---
+title: Features
+---
+## Section One
+
+| a | b |
+|---|---|
+| 1 | 2 |
+
+- [ ] todo
+- [X] done
+
+Text with a footnote.[^1]
+
+```python
+def f(x):
+    return x * 2
+```
+
+<div class="raw"><span>raw html</span></div>
+
+"quotes" stay straight.
+
+[^1]: The note.
+"""
+    built = run_build(make_site({"content/f.md": body}))
+    page = built.read("posts/f/index.html")
+    assert '<h2 id="section-one">' in page
+    assert "<table>" in page
+    assert '<input type="checkbox" disabled/> todo' in page
+    assert '<input type="checkbox" disabled checked/> done' in page
+    assert 'class="footnote' in page
+    assert '<span class="k">def</span>' in page  # Pygments at build time
+    assert '<div class="raw"><span>raw html</span></div>' in page
+    assert '"quotes" stay straight' in page or "&quot;quotes&quot; stay straight" in page
+
+
+def test_killed_build_leftovers_are_removed(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    out.mkdir()
+    stale = tmp_path / f"{TMP_PREFIX}site-abc"
+    stale.mkdir()
+    (stale / "index.html").write_text("half")
+    clean_leftovers(out)
+    assert not stale.exists() and out.is_dir()
+
+
+def test_help_on_every_command() -> None:
+    import subprocess
+    import sys
+
+    for args in (["--help"], ["build", "--help"]):
+        result = subprocess.run([sys.executable, "-m", "generator", *args], capture_output=True,
+                                text=True, cwd=REPO, env=dict(os.environ), check=False)
+        assert result.returncode == 0 and "usage: lessonpress" in result.stdout
+
+
+def test_usage_error_exits_2() -> None:
+    import subprocess
+    import sys
+
+    result = subprocess.run([sys.executable, "-m", "generator", "build", "--jobs", "0"],
+                            capture_output=True, text=True, cwd=REPO, check=False)
+    assert result.returncode == 2
