@@ -1,0 +1,114 @@
+"""Helpers shared by the test suite: write small real sites, run the real build command.
+
+Tests import these as ``from tests.helpers import build_site, write_files, ...`` (run pytest as
+``python -m pytest`` from the repository root, as the Makefile does).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+
+# A build of a small site takes seconds; anything near this is a hang, not a slow build.
+BUILD_TIMEOUT_SECONDS = 600
+
+
+def write_files(root: Path, files: Mapping[str, str | bytes]) -> Path:
+    """Write ``{"content/a.md": "...", ...}`` under ``root`` (parents created); return ``root``."""
+    for relative, data in files.items():
+        target = root / relative
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(data, bytes):
+            target.write_bytes(data)
+        else:
+            target.write_text(data, encoding="utf-8", newline="")
+    return root
+
+
+def generator_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment for a child ``python -m generator``: this checkout's package comes first."""
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join(p for p in (str(REPO_ROOT), env.get("PYTHONPATH", "")) if p)
+    if extra:
+        env.update(extra)
+    return env
+
+
+def run_generator(
+    *args: str | os.PathLike[str],
+    cwd: str | os.PathLike[str] | None = None,
+    env: Mapping[str, str] | None = None,
+    timeout: float = BUILD_TIMEOUT_SECONDS,
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m generator ARGS...`` in a real subprocess; never raises on a non-zero exit."""
+    return subprocess.run(
+        [sys.executable, "-m", "generator", *(os.fspath(a) for a in args)],
+        cwd=cwd,
+        env=generator_env(env),
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+
+
+def build_site(
+    src: str | os.PathLike[str],
+    out: str | os.PathLike[str],
+    *extra_args: str,
+    env: Mapping[str, str] | None = None,
+) -> subprocess.CompletedProcess[str]:
+    """Run ``python -m generator build --source SRC --out OUT EXTRA...`` from inside SRC.
+
+    Returns the CompletedProcess (``returncode``, ``stdout``, ``stderr``); asserting on it is the
+    caller's job, e.g. ``assert result.returncode == 0, result.stderr``.
+    """
+    src_path = Path(src).resolve()
+    out_path = Path(out).resolve()
+    return run_generator(
+        "build", "--source", src_path, "--out", out_path, *extra_args, cwd=src_path, env=env
+    )
+
+
+@dataclass
+class BrowserLog:
+    """Everything that went wrong while a page was open; empty lists mean a clean page."""
+
+    console_errors: list[str] = field(default_factory=list)
+    page_errors: list[str] = field(default_factory=list)
+    failed_requests: list[str] = field(default_factory=list)
+    http_errors: list[str] = field(default_factory=list)
+    external_requests: list[str] = field(default_factory=list)
+
+    def problems(self, *, allow_http_errors: str | None = None) -> list[str]:
+        """All problems as lines; ``allow_http_errors`` is a regex of URLs whose 4xx/5xx is expected
+        (say, the missing page a 404 test visits; its console 'Failed to load' line is then ignored
+        as well)."""
+        allowed = re.compile(allow_http_errors) if allow_http_errors else None
+        http = [e for e in self.http_errors if not (allowed and allowed.search(e))]
+        console = self.console_errors
+        if allowed and len(http) < len(self.http_errors):
+            console = [c for c in console if not c.startswith("console: Failed to load resource")]
+        return [
+            *console,
+            *self.page_errors,
+            *self.failed_requests,
+            *http,
+            *self.external_requests,
+        ]
+
+    def assert_clean(self, *, allow_http_errors: str | None = None) -> None:
+        problems = self.problems(allow_http_errors=allow_http_errors)
+        assert not problems, "the browser reported problems:\n" + "\n".join(problems)
+
+
+def assert_no_browser_errors(log: BrowserLog, *, allow_http_errors: str | None = None) -> None:
+    """Fail the test if the page logged console errors, threw, or had a request fail."""
+    log.assert_clean(allow_http_errors=allow_http_errors)
