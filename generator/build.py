@@ -17,6 +17,7 @@ from generator.config import load_config
 from generator.content import load_posts
 from generator.errors import BuildError, Diagnostic, Diagnostics
 from generator.model import ComputeResult, OutputFile, Post
+from generator.parallel import render_bodies
 from generator.render import RenderedPost, Renderer, TemplateProblem, sort_posts
 from generator.theme import Theme, load_theme
 from generator.write import Writer
@@ -44,8 +45,9 @@ class BuildReport:
         return any(d.is_error for d in self.diagnostics)
 
 
-def build(options: BuildOptions, writer: Writer,
-          progress: Callable[[str], None] | None = None) -> BuildReport:
+def build(
+    options: BuildOptions, writer: Writer, progress: Callable[[str], None] | None = None
+) -> BuildReport:
     """Build the site. Raises BuildError (nothing written) when any error was found.
 
     With ``keep_going`` a site with the failing posts' errors shown is still written,
@@ -62,15 +64,26 @@ def build(options: BuildOptions, writer: Writer,
     posts = sort_posts(posts)
 
     results, found = compute_posts(
-        posts, config, root, jobs=options.jobs, cache_dir=root / STATE_DIR / "cache",
-        mode=options.mode, progress=progress,
+        posts,
+        config,
+        root,
+        jobs=options.jobs,
+        cache_dir=root / STATE_DIR / "cache",
+        mode=options.mode,
+        progress=progress,
     )
     diags.extend(found)
     if diags.errors and not options.keep_going:
         raise BuildError(diags)
 
     renderer = Renderer(config, theme, root)
-    rendered = [renderer.render_post_body(p, results.get(p.rel, ComputeResult())) for p in posts]
+    rendered = render_bodies(
+        posts,
+        [results.get(p.rel, ComputeResult()) for p in posts],
+        renderer,
+        jobs=options.jobs or os.cpu_count() or 1,
+        cache_dir=root / STATE_DIR / "render",
+    )
     for item in rendered:
         diags.extend(item.diagnostics)
     try:
@@ -109,9 +122,14 @@ def _theme_files(theme: Theme, diags: Diagnostics) -> list[OutputFile]:
     for folder in theme.static:
         for path, rel in _walk_static(folder, diags):
             files[rel] = OutputFile(rel, path.read_bytes())
-    for src, name in ((theme.chartjs, "chart.umd.js"), (theme.chartjs_license, "chart.js.LICENSE.md")):
+    for src, name in (
+        (theme.chartjs, "chart.umd.js"),
+        (theme.chartjs_license, "chart.js.LICENSE.md"),
+    ):
         if not src.is_file():
-            diags.error(str(src), 0, "Chart.js is missing: run `npm ci` in the lessonpress checkout")
+            diags.error(
+                str(src), 0, "Chart.js is missing: run `npm ci` in the lessonpress checkout"
+            )
             continue
         files[f"assets/vendor/{name}"] = OutputFile(f"assets/vendor/{name}", src.read_bytes())
     return [files[k] for k in sorted(files)]
@@ -121,14 +139,20 @@ def _walk_static(folder: Path, diags: Diagnostics) -> Iterator[tuple[Path, str]]
     root = folder.resolve()
     for dirpath, dirnames, filenames in os.walk(folder):
         here = Path(dirpath)
-        dirnames[:] = sorted(d for d in dirnames if not (here / d).is_symlink() or _warn_link(here / d, folder, diags))
+        dirnames[:] = sorted(
+            d
+            for d in dirnames
+            if not (here / d).is_symlink() or _warn_link(here / d, folder, diags)
+        )
         for name in sorted(filenames):
             path = here / name
             if path.is_symlink():
                 try:
                     path.resolve(strict=True).relative_to(root)
                 except (OSError, ValueError, RuntimeError):
-                    diags.error(_static_rel(path, folder), 0, "symlink points outside static/; refused")
+                    diags.error(
+                        _static_rel(path, folder), 0, "symlink points outside static/; refused"
+                    )
                     continue
             if path.is_file():
                 yield path, path.relative_to(folder).as_posix()

@@ -12,7 +12,7 @@ import sys
 import time
 from collections.abc import Sequence
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
     from generator.errors import Diagnostic
@@ -35,15 +35,28 @@ def make_parser() -> argparse.ArgumentParser:
 
     build = commands.add_parser("build", help="build the site into the output folder")
     build.add_argument("--source", type=Path, default=Path("."), help="site folder (default: .)")
-    build.add_argument("--out", type=Path, default=None, help="output folder (default: SOURCE/site)")
+    build.add_argument(
+        "--out", type=Path, default=None, help="output folder (default: SOURCE/site)"
+    )
     build.add_argument("--drafts", action="store_true", help="include drafts")
-    build.add_argument("-j", "--jobs", type=_jobs, default=None,
-                       help="posts computed in parallel (default: number of cores)")
-    build.add_argument("--keep-going", action="store_true",
-                       help="write the site even when some posts fail (still exits 1)")
+    build.add_argument(
+        "-j",
+        "--jobs",
+        type=_jobs,
+        default=None,
+        help="posts computed in parallel (default: number of cores)",
+    )
+    build.add_argument(
+        "--keep-going",
+        action="store_true",
+        help="write the site even when some posts fail (still exits 1)",
+    )
     cache = build.add_mutually_exclusive_group()
-    cache.add_argument("--frozen", action="store_true",
-                       help="never run cells; fail if a post's cached results are missing or stale")
+    cache.add_argument(
+        "--frozen",
+        action="store_true",
+        help="never run cells; fail if a post's cached results are missing or stale",
+    )
     cache.add_argument("--rerun", action="store_true", help="ignore the cache and run every cell")
     verbosity = build.add_mutually_exclusive_group()
     verbosity.add_argument("-q", "--quiet", action="store_true", help="print errors only")
@@ -79,7 +92,9 @@ def run_build(args: argparse.Namespace) -> int:
         print(f"lessonpress: error: --source {source} is not a folder", file=sys.stderr)
         return 2
     out: Path = args.out if args.out is not None else source / "site"
-    mode = "frozen" if args.frozen else "rerun" if args.rerun else "normal"
+    mode: Literal["normal", "frozen", "rerun"] = (
+        "frozen" if args.frozen else "rerun" if args.rerun else "normal"
+    )
     options = BuildOptions(
         source=source, drafts=args.drafts, jobs=args.jobs, mode=mode, keep_going=args.keep_going
     )

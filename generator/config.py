@@ -173,4 +173,3 @@ def _jekyll_key(
             extra[key] = value
     except ConfigValueError as exc:
         diags.error(rel, line, f"'{key}' {exc}")
-

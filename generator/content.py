@@ -15,7 +15,7 @@ import unicodedata
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import unquote
 
 from generator.errors import Diagnostic, Diagnostics
@@ -161,9 +161,7 @@ def split_front_matter(text: str) -> FrontMatter:
     if not isinstance(data, Mapping):
         raise FrontMatterError(2, f"front matter must be a mapping of keys, got a {_kind(data)}")
     body = "\n".join(lines[end + 1 :])
-    return FrontMatter(
-        data, {k: v + 1 for k, v in key_lines.items()}, body, end + 2, True
-    )
+    return FrontMatter(data, {k: v + 1 for k, v in key_lines.items()}, body, end + 2, True)
 
 
 def _kind(value: Any) -> str:
@@ -527,7 +525,7 @@ def _make_post(
     layout = _layout(v.get("layout"), src, fm, layouts, diags)
     if layout is None:
         return None
-    kind = "page" if layout == "page" or src.kind == "page" else "post"
+    kind: Literal["post", "page"] = "page" if layout == "page" or src.kind == "page" else "post"
     categories = v.get("categories", ()) + v.get("category", ())
     try:
         url = _url(v.get("permalink"), kind, src, root, config, slug, date, categories)

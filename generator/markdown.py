@@ -39,7 +39,11 @@ EXTENSIONS = [
     "pymdownx.tilde",
 ]
 EXTENSION_CONFIGS: dict[str, dict[str, Any]] = {
-    "toc": {"permalink": "#", "permalink_title": "Link to this section", "slugify": slugify_unicode},
+    "toc": {
+        "permalink": "#",
+        "permalink_title": "Link to this section",
+        "slugify": slugify_unicode,
+    },
     "pymdownx.highlight": {"use_pygments": True, "guess_lang": False, "css_class": "highlight"},
     "pymdownx.tasklist": {"custom_checkbox": False, "clickable_checkbox": False},
     "pymdownx.tilde": {"subscript": False},
@@ -98,8 +102,15 @@ class MarkdownRenderer:
         toc = tuple(_flatten(getattr(self._md, "toc_tokens", [])))
         return RenderedBody(body, toc, tuple(diags))
 
-    def cell_html(self, source: str, output: CellOutput | None, *, hide_code: bool,
-                  hide_output: bool, anchor: str) -> str:
+    def cell_html(
+        self,
+        source: str,
+        output: CellOutput | None,
+        *,
+        hide_code: bool,
+        hide_output: bool,
+        anchor: str,
+    ) -> str:
         """A computation cell: highlighted code, then what it printed."""
         parts = [f'<div class="lp-cell" id="{anchor}">']
         if not hide_code:

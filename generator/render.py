@@ -26,7 +26,6 @@ from generator.markdown import MarkdownRenderer, TocEntry, pygments_css
 from generator.model import ComputeResult, OutputFile, Post, SiteConfig
 from generator.theme import Theme
 
-
 EPOCH = dt.datetime(1970, 1, 1)
 
 
@@ -57,6 +56,7 @@ class Renderer:
     site_root: Path
     markdown: MarkdownRenderer = field(default_factory=MarkdownRenderer)
     env: jinja2.Environment = field(init=False)
+    _site: dict[str, Any] = field(init=False)
 
     def __post_init__(self) -> None:
         self.env = jinja2.Environment(
@@ -67,6 +67,7 @@ class Renderer:
             lstrip_blocks=True,
             keep_trailing_newline=True,
         )
+        self._site = self.site_context()
         self.env.globals["url_for"] = self.url_for
         self.env.globals["abs_url"] = self.abs_url
         self.env.filters["isodate"] = _isodate
@@ -103,7 +104,11 @@ class Renderer:
             )
         for chart in post.charts:
             rendered = render_chart(
-                chart, post, result.datasets, config=self.config, site_root=self.site_root,
+                chart,
+                post,
+                result.datasets,
+                config=self.config,
+                site_root=self.site_root,
                 data_url=self.data_url(post),
             )
             blocks[chart_token(chart.index)] = rendered.html
@@ -122,7 +127,10 @@ class Renderer:
         )
 
     def _liquid(self, post: Post) -> Callable[[str, dict[str, str]], Any]:
-        include_dirs = [self.site_root / "_includes", *(t / "includes" for t in self.theme.templates)]
+        include_dirs = [
+            self.site_root / "_includes",
+            *(t / "includes" for t in self.theme.templates),
+        ]
 
         def run(text: str, stash: dict[str, str]) -> Any:
             return render_liquid(
@@ -179,13 +187,16 @@ class Renderer:
     def render_template(self, name: str, **context: Any) -> bytes:
         try:
             template = self.env.get_template(name)
-            text = template.render(site=self.site_context(), **context)
+            text = template.render(site=self._site, **context)
         except jinja2.TemplateSyntaxError as exc:
             raise TemplateProblem(
-                Diagnostic(self._template_rel(exc.filename, name), exc.lineno or 0, exc.message or "")
+                Diagnostic(
+                    self._template_rel(exc.filename, name), exc.lineno or 0, exc.message or ""
+                )
             ) from None
         except jinja2.TemplateNotFound as exc:
-            raise TemplateProblem(Diagnostic(f"templates/{name}", 0, f"template not found: {exc}"))
+            problem = Diagnostic(f"templates/{name}", 0, f"template not found: {exc}")
+            raise TemplateProblem(problem) from None
         except Exception as exc:  # an error raised while rendering a template: report where
             raise TemplateProblem(self._runtime_problem(exc, name)) from None
         return text.encode("utf-8")
@@ -203,7 +214,9 @@ class Renderer:
 
     def _runtime_problem(self, exc: Exception, name: str) -> Diagnostic:
         frames = [
-            f for f in traceback.extract_tb(exc.__traceback__) if f.filename.endswith((".html", ".xml"))
+            f
+            for f in traceback.extract_tb(exc.__traceback__)
+            if f.filename.endswith((".html", ".xml"))
         ]
         if frames:
             last = frames[-1]
@@ -223,8 +236,9 @@ class Renderer:
                 files.append(self._page(item, prev=None, next=None))
         for item in rendered:
             files.extend(item.files)
-        listing = [self.page_context(r.post, None) | {"reading_minutes": r.reading_minutes}
-                   for r in posts]
+        listing = [
+            self.page_context(r.post, None) | {"reading_minutes": r.reading_minutes} for r in posts
+        ]
         files.append(OutputFile("index.html", self.render_template("index.html", posts=listing)))
         files.extend(self._tag_pages(listing))
         files.append(OutputFile("404.html", self.render_template("404.html")))
@@ -248,15 +262,13 @@ class Renderer:
         for entry in listing:
             for tag in entry["tags"]:
                 tags.setdefault(tag, []).append(entry)
-        summary = [
-            {"name": t, "slug": slugify(t) or "tag", "count": len(p)}
-            for t, p in sorted(tags.items(), key=lambda kv: kv[0].casefold())
-        ]
+        names = sorted(tags, key=str.casefold)
+        summary = [{"name": t, "slug": slugify(t) or "tag", "count": len(tags[t])} for t in names]
         yield OutputFile("tags/index.html", self.render_template("tags.html", tags=summary))
-        for entry in summary:
+        for name, entry in zip(names, summary, strict=True):
             yield OutputFile(
                 f"tags/{entry['slug']}/index.html",
-                self.render_template("tag.html", tag=entry, posts=tags[entry["name"]]),
+                self.render_template("tag.html", tag=entry, posts=tags[name]),
             )
 
 

@@ -152,7 +152,13 @@ def build_lock(state_dir: Path) -> Iterator[None]:
             handle.seek(0)
             pid = handle.read().strip() or "?"
             raise BuildError(
-                [Diagnostic(str(path), 0, f"another lessonpress build of this site is running (pid {pid})")]
+                [
+                    Diagnostic(
+                        str(path),
+                        0,
+                        f"another lessonpress build of this site is running (pid {pid})",
+                    )
+                ]
             ) from None
         handle.seek(0)
         handle.truncate()

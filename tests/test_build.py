@@ -10,7 +10,6 @@ from pathlib import Path
 import pytest
 
 from generator.write import TMP_PREFIX, clean_leftovers
-from tests.conftest import write_files
 
 REPO = Path(__file__).resolve().parent.parent
 SEED = REPO / "content" / "posts" / "linear-regression.md"
@@ -26,17 +25,29 @@ SMALL = {
 def digest(folder: Path) -> dict[str, str]:
     return {
         p.relative_to(folder).as_posix(): hashlib.sha256(p.read_bytes()).hexdigest()
-        for p in sorted(folder.rglob("*")) if p.is_file()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
     }
 
 
 def test_builds_posts_index_tags_and_assets(make_site, run_build) -> None:
     built = run_build(make_site(SMALL))
     assert built.code == 0, built.err
-    for rel in ["index.html", "posts/first/index.html", "posts/second/index.html", "about/index.html",
-                "tags/index.html", "tags/ml/index.html", "tags/stats/index.html", "404.html",
-                "assets/vendor/chart.umd.js", "assets/vendor/chart.js.LICENSE.md", "favicon.svg",
-                "css/site.css", "assets/highlight.css"]:
+    for rel in [
+        "index.html",
+        "posts/first/index.html",
+        "posts/second/index.html",
+        "about/index.html",
+        "tags/index.html",
+        "tags/ml/index.html",
+        "tags/stats/index.html",
+        "404.html",
+        "assets/vendor/chart.umd.js",
+        "assets/vendor/chart.js.LICENSE.md",
+        "favicon.svg",
+        "css/site.css",
+        "assets/highlight.css",
+    ]:
         assert (built.site / rel).is_file(), rel
     index = built.read("index.html")
     assert index.index("First") < index.index("Second")  # sorted by order
@@ -97,7 +108,12 @@ def test_links_and_assets_respect_a_sub_path_base_url(make_site, run_build) -> N
 
 
 def test_site_templates_override_the_theme_file_by_file(make_site, run_build) -> None:
-    files = dict(SMALL, **{"templates/page.html": "{% extends 'base.html' %}{% block content %}CUSTOM {{ page.title }}{% endblock %}"})
+    files = dict(
+        SMALL,
+        **{
+            "templates/page.html": "{% extends 'base.html' %}{% block content %}CUSTOM {{ page.title }}{% endblock %}"
+        },
+    )
     built = run_build(make_site(files))
     assert built.code == 0, built.err
     assert "CUSTOM About" in built.read("about/index.html")
@@ -105,7 +121,12 @@ def test_site_templates_override_the_theme_file_by_file(make_site, run_build) ->
 
 
 def test_template_error_reports_template_and_line(make_site, run_build) -> None:
-    files = dict(SMALL, **{"templates/page.html": "{% extends 'base.html' %}\n{% block content %}\n{{ page.missing_key }}\n{% endblock %}\n"})
+    files = dict(
+        SMALL,
+        **{
+            "templates/page.html": "{% extends 'base.html' %}\n{% block content %}\n{{ page.missing_key }}\n{% endblock %}\n"
+        },
+    )
     built = run_build(make_site(files))
     assert built.code == 1
     assert "templates/page.html:3: " in built.err and "missing_key" in built.err
@@ -113,17 +134,23 @@ def test_template_error_reports_template_and_line(make_site, run_build) -> None:
 
 
 def test_template_syntax_error_reports_template_and_line(make_site, run_build) -> None:
-    files = dict(SMALL, **{"templates/page.html": "{% extends 'base.html' %}\n{% block content %}\n{% if %}\n"})
+    files = dict(
+        SMALL,
+        **{"templates/page.html": "{% extends 'base.html' %}\n{% block content %}\n{% if %}\n"},
+    )
     built = run_build(make_site(files))
     assert built.code == 1
     assert "templates/page.html:3: " in built.err
 
 
 def test_extra_front_matter_is_available_to_templates(make_site, run_build) -> None:
-    files = dict(SMALL, **{
-        "content/posts/first.md": "---\ntitle: First\npagestyle: wide\n---\nx\n",
-        "templates/post.html": "{{ page.pagestyle | default('-') }}|{{ page.title }}",
-    })
+    files = dict(
+        SMALL,
+        **{
+            "content/posts/first.md": "---\ntitle: First\npagestyle: wide\n---\nx\n",
+            "templates/post.html": "{{ page.pagestyle | default('-') }}|{{ page.title }}",
+        },
+    )
     built = run_build(make_site(files))
     assert built.read("posts/first/index.html") == "wide|First"
 
@@ -198,8 +225,14 @@ def test_help_on_every_command() -> None:
     import sys
 
     for args in (["--help"], ["build", "--help"]):
-        result = subprocess.run([sys.executable, "-m", "generator", *args], capture_output=True,
-                                text=True, cwd=REPO, env=dict(os.environ), check=False)
+        result = subprocess.run(
+            [sys.executable, "-m", "generator", *args],
+            capture_output=True,
+            text=True,
+            cwd=REPO,
+            env=dict(os.environ),
+            check=False,
+        )
         assert result.returncode == 0 and "usage: lessonpress" in result.stdout
 
 
@@ -207,6 +240,11 @@ def test_usage_error_exits_2() -> None:
     import subprocess
     import sys
 
-    result = subprocess.run([sys.executable, "-m", "generator", "build", "--jobs", "0"],
-                            capture_output=True, text=True, cwd=REPO, check=False)
+    result = subprocess.run(
+        [sys.executable, "-m", "generator", "build", "--jobs", "0"],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+        check=False,
+    )
     assert result.returncode == 2

@@ -33,7 +33,10 @@ def messages(diags) -> list[str]:
 
 
 def test_front_matter_keys_become_typed_fields(tmp_path: Path) -> None:
-    write_files(tmp_path, {"content/posts/lr.md": """
+    write_files(
+        tmp_path,
+        {
+            "content/posts/lr.md": """
         ---
         title: Linear Regression
         date: 2024-03-01
@@ -44,7 +47,9 @@ def test_front_matter_keys_become_typed_fields(tmp_path: Path) -> None:
         description: Fitting lines.
         ---
         ## Why
-        """})
+        """
+        },
+    )
     (post,), diags = load(tmp_path)
     assert diags == []
     assert post.title == "Linear Regression"
@@ -58,7 +63,9 @@ def test_front_matter_keys_become_typed_fields(tmp_path: Path) -> None:
 
 
 def test_reports_line_of_a_wrongly_typed_key(tmp_path: Path) -> None:
-    write_files(tmp_path, {"content/posts/lr.md": "---\ntitle: A\ndate: 2024-01-01\norder: first\n---\nx\n"})
+    write_files(
+        tmp_path, {"content/posts/lr.md": "---\ntitle: A\ndate: 2024-01-01\norder: first\n---\nx\n"}
+    )
     posts, diags = load(tmp_path)
     assert posts == []
     assert messages(diags) == ["content/posts/lr.md:4: 'order' must be a number, got 'first'"]
@@ -74,10 +81,13 @@ def test_invalid_yaml_reports_the_md_line(tmp_path: Path) -> None:
 
 
 def test_all_errors_are_reported_in_one_run(tmp_path: Path) -> None:
-    write_files(tmp_path, {
-        "content/a.md": "---\norder: x\n---\n",
-        "content/b.md": "---\ntitle: [1]\n---\n",
-    })
+    write_files(
+        tmp_path,
+        {
+            "content/a.md": "---\norder: x\n---\n",
+            "content/b.md": "---\ntitle: [1]\n---\n",
+        },
+    )
     _, diags = load(tmp_path)
     assert [(d.path, d.line) for d in diags] == [("content/a.md", 2), ("content/b.md", 2)]
 
@@ -89,8 +99,13 @@ def test_bom_and_crlf_are_fine(tmp_path: Path) -> None:
 
 
 def test_file_without_front_matter_is_a_post_titled_from_its_heading(tmp_path: Path) -> None:
-    write_files(tmp_path, {"content/notes/raw.md": "# Gradient Descent\n\nText.\n",
-                           "content/notes/plain-notes.md": "Just text.\n"})
+    write_files(
+        tmp_path,
+        {
+            "content/notes/raw.md": "# Gradient Descent\n\nText.\n",
+            "content/notes/plain-notes.md": "Just text.\n",
+        },
+    )
     posts, diags = load(tmp_path)
     assert diags == []
     assert sorted(p.title for p in posts) == ["Gradient Descent", "Plain notes"]
@@ -107,13 +122,17 @@ def test_jekyll_file_name_gives_date_and_slug(tmp_path: Path) -> None:
 def test_misspelt_known_key_is_reported(tmp_path: Path) -> None:
     write_files(tmp_path, {"content/a.md": "---\ntitel: Hello\n---\n"})
     _, diags = load(tmp_path)
-    assert messages(diags) == ["content/a.md:2: warning: unknown key 'titel' (did you mean 'title'?)"]
+    assert messages(diags) == [
+        "content/a.md:2: warning: unknown key 'titel' (did you mean 'title'?)"
+    ]
 
 
 def test_unclosed_front_matter(tmp_path: Path) -> None:
     write_files(tmp_path, {"content/a.md": "---\ntitle: x\nbody\n"})
     _, diags = load(tmp_path)
-    assert messages(diags) == ["content/a.md:1: front matter opened with '---' on line 1 is never closed"]
+    assert messages(diags) == [
+        "content/a.md:1: front matter opened with '---' on line 1 is never closed"
+    ]
 
 
 def test_front_matter_that_is_a_list(tmp_path: Path) -> None:
@@ -154,8 +173,10 @@ def test_safe_url_keeps_ordinary_paths() -> None:
 
 
 def test_drafts_are_left_out_unless_asked(tmp_path: Path) -> None:
-    write_files(tmp_path, {"content/a.md": "---\ndraft: true\n---\n",
-                           "content/b.md": "---\npublished: false\n---\n"})
+    write_files(
+        tmp_path,
+        {"content/a.md": "---\ndraft: true\n---\n", "content/b.md": "---\npublished: false\n---\n"},
+    )
     assert load(tmp_path)[0] == []
     assert len(load(tmp_path, drafts=True)[0]) == 2
 
@@ -163,7 +184,9 @@ def test_drafts_are_left_out_unless_asked(tmp_path: Path) -> None:
 def test_layout_outside_templates_is_refused(tmp_path: Path) -> None:
     write_files(tmp_path, {"content/a.md": "---\nlayout: ../../etc/passwd\n---\n"})
     _, diags = load(tmp_path)
-    assert messages(diags) == ["content/a.md:2: layout '../../etc/passwd' must be a template name in templates/"]
+    assert messages(diags) == [
+        "content/a.md:2: layout '../../etc/passwd' must be a template name in templates/"
+    ]
 
 
 def test_cells_and_charts_are_extracted_with_md_lines() -> None:
@@ -172,7 +195,12 @@ def test_cells_and_charts_are_extracted_with_md_lines() -> None:
     blocks = extract_blocks(body, 10, "content/a.md", diags)
     assert list(diags) == []
     (cell,) = blocks.cells
-    assert (cell.line, cell.source, cell.options.hide_code, cell.options.timeout) == (13, "x = 1\nprint(x)", True, 5.0)
+    assert (cell.line, cell.source, cell.options.hide_code, cell.options.timeout) == (
+        13,
+        "x = 1\nprint(x)",
+        True,
+        5.0,
+    )
     (chart,) = blocks.charts
     assert (chart.line, chart.source) == (18, "type: line")
     assert blocks.body.count("\n") == body.count("\n")
@@ -182,7 +210,9 @@ def test_cells_and_charts_are_extracted_with_md_lines() -> None:
 def test_unknown_cell_option_is_reported_at_the_fence() -> None:
     diags = Diagnostics()
     extract_blocks("\n```python {compute hide-cod}\nx=1\n```\n", 5, "content/a.md", diags)
-    assert messages(diags) == ["content/a.md:6: unknown cell option 'hide-cod' (did you mean 'hide-code'?)"]
+    assert messages(diags) == [
+        "content/a.md:6: unknown cell option 'hide-cod' (did you mean 'hide-code'?)"
+    ]
 
 
 def test_plain_python_block_is_not_a_cell() -> None:
@@ -211,7 +241,12 @@ def test_site_config_base_url_with_origin(tmp_path: Path) -> None:
 
 
 def test_jekyll_config_is_read_when_there_is_no_site_yml(tmp_path: Path) -> None:
-    write_files(tmp_path, {"_config.yml": "name: Blog\nbaseurl: /blog\nurl: https://x.org\npermalink: pretty\nplugins: [jekyll-feed]\n"})
+    write_files(
+        tmp_path,
+        {
+            "_config.yml": "name: Blog\nbaseurl: /blog\nurl: https://x.org\npermalink: pretty\nplugins: [jekyll-feed]\n"
+        },
+    )
     config = load_config(tmp_path)
     assert (config.title, config.base_path, config.url) == ("Blog", "/blog/", "https://x.org")
     assert config.permalink == "/:categories/:year/:month/:day/:title/"

@@ -1,0 +1,144 @@
+"""Render stage: post bodies rendered on every core, each cached by content.
+
+Markdown is the slowest part of a build, and each post's body depends only on
+its own source, its compute results, the site config and the lessonpress
+version, so bodies are rendered in forked worker processes (each with one warm
+Markdown instance) and kept under ``.lessonpress/cache/render/`` keyed by a
+hash of exactly those inputs. Output is byte-identical whichever path is taken.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
+from multiprocessing import get_context
+from pathlib import Path
+
+from generator import __version__
+from generator.errors import Diagnostic
+from generator.markdown import TocEntry
+from generator.model import ComputeResult, OutputFile, Post, SiteConfig
+from generator.render import RenderedPost, Renderer
+from generator.theme import Theme
+
+# Below this many uncached posts, starting worker processes costs more than it saves.
+PARALLEL_MIN = 24
+CACHE_FORMAT = b"lessonpress-render-1\n"
+
+# Set once in each worker process by _init_worker: the process's own warm renderer.
+_worker_renderer: Renderer | None = None
+
+
+def _init_worker(config: SiteConfig, theme: Theme, root: Path) -> None:
+    global _worker_renderer
+    _worker_renderer = Renderer(config, theme, root)
+
+
+def _render_in_worker(item: tuple[Post, ComputeResult]) -> RenderedPost:
+    assert _worker_renderer is not None
+    return _worker_renderer.render_post_body(*item)
+
+
+def data_files_digest(root: Path) -> str:
+    """Sizes and mtimes of the non-Markdown files a body may read (CSV, includes)."""
+    digest = hashlib.sha256()
+    for folder in ("content", "_includes", "_posts", "templates/includes"):
+        base = root / folder
+        if not base.is_dir():
+            continue
+        for dirpath, dirnames, filenames in os.walk(base):
+            dirnames.sort()
+            for name in sorted(filenames):
+                if name.endswith((".md", ".markdown")):
+                    continue
+                stat = os.stat(os.path.join(dirpath, name))
+                digest.update(f"{dirpath}/{name}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
+    return digest.hexdigest()
+
+
+def cache_key(post: Post, result: ComputeResult, config: SiteConfig, salt: str) -> str:
+    material = repr((__version__, salt, config, post, result.outputs, result.datasets))
+    return hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def render_bodies(
+    posts: Sequence[Post],
+    results: Sequence[ComputeResult],
+    renderer: Renderer,
+    *,
+    jobs: int,
+    cache_dir: Path | None,
+) -> list[RenderedPost]:
+    """Render every body, from the cache where possible, in parallel otherwise."""
+    salt = data_files_digest(renderer.site_root) if cache_dir else ""
+    keys = [cache_key(p, r, renderer.config, salt) for p, r in zip(posts, results, strict=True)]
+    done: dict[int, RenderedPost] = {}
+    if cache_dir is not None:
+        for i, key in enumerate(keys):
+            hit = _read(cache_dir, key, posts[i])
+            if hit is not None:
+                done[i] = hit
+    todo = [i for i in range(len(posts)) if i not in done]
+    if jobs > 1 and len(todo) >= PARALLEL_MIN:
+        context = get_context("fork")
+        initargs = (renderer.config, renderer.theme, renderer.site_root)
+        with ProcessPoolExecutor(
+            max_workers=jobs, mp_context=context, initializer=_init_worker, initargs=initargs
+        ) as pool:
+            items = [(posts[i], results[i]) for i in todo]
+            chunk = max(1, len(items) // (jobs * 8))
+            fresh = list(pool.map(_render_in_worker, items, chunksize=chunk))
+    else:
+        fresh = [renderer.render_post_body(posts[i], results[i]) for i in todo]
+    for i, item in zip(todo, fresh, strict=True):
+        done[i] = item
+        if cache_dir is not None and not any(d.is_error for d in item.diagnostics):
+            _write(cache_dir, keys[i], item)
+    return [done[i] for i in range(len(posts))]
+
+
+def _read(cache_dir: Path, key: str, post: Post) -> RenderedPost | None:
+    try:
+        data = (cache_dir / key[:2] / key).read_bytes()
+    except OSError:
+        return None
+    if not data.startswith(CACHE_FORMAT):
+        return None
+    payload = data[len(CACHE_FORMAT) :]
+    digest, body = payload[:32], payload[32:]
+    if hashlib.sha256(body).digest() != digest:
+        return None  # half-written or corrupt: render again
+    try:
+        entry = json.loads(body)
+        return RenderedPost(
+            post=post,
+            html=entry["html"],
+            toc=tuple(TocEntry(int(a), str(b), str(c)) for a, b, c in entry["toc"]),
+            files=tuple(OutputFile(p, base64.b64decode(d)) for p, d in entry["files"]),
+            diagnostics=tuple(Diagnostic(p, int(n), m, s) for p, n, m, s in entry["diagnostics"]),
+            reading_minutes=int(entry["reading_minutes"]),
+        )
+    except (ValueError, KeyError, TypeError):
+        return None
+
+
+def _write(cache_dir: Path, key: str, item: RenderedPost) -> None:
+    entry = {
+        "html": item.html,
+        "toc": [[t.level, t.id, t.title] for t in item.toc],
+        "files": [[f.path, base64.b64encode(f.data).decode("ascii")] for f in item.files],
+        "diagnostics": [[d.path, d.line, d.message, d.severity] for d in item.diagnostics],
+        "reading_minutes": item.reading_minutes,
+    }
+    body = json.dumps(entry, ensure_ascii=False).encode("utf-8")
+    folder = cache_dir / key[:2]
+    folder.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(CACHE_FORMAT + hashlib.sha256(body).digest() + body)
+    os.replace(tmp, folder / key)
