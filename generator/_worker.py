@@ -1,0 +1,439 @@
+"""Compute stage, worker side: the zygote and the per-post worker it forks.
+
+The build process starts one *zygote* per build (a fresh interpreter), which
+imports the heavy modules the uncached posts need (numpy, torch...) once, then
+forks one worker per post on request. A worker puts itself in its own session
+(so a timeout can kill it and every process it started with one ``killpg``),
+limits its memory, captures stdout/stderr at the file-descriptor level, seeds
+the random generators and runs the post's cells in one namespace, reporting
+over a socket in length-prefixed JSON frames:
+
+    {"t": "cell", "i": k}                  cell k (position in the post) starts
+    {"t": "out", "i": k, "text": ...}      what cell k printed
+    {"t": "warn" | "error", "line", "msg"} a diagnostic at a .md line
+    {"t": "done", "datasets": [...]}       finished (after an error too)
+
+Zygote <-> build process: the build sends 16-byte job ids with one file
+descriptor attached (the worker's end of a socketpair); the zygote answers
+``S <job> <pid>`` when it has forked and ``X <job> <exit code>`` when it has
+reaped the worker (negative exit code: killed by that signal). When the build
+process goes away the zygote kills every worker's process group and exits.
+
+This module runs in the zygote and workers; the build process only imports it
+for its framing helpers. It must not import numpy or torch at module level.
+"""
+
+from __future__ import annotations
+
+import ast
+import builtins
+import contextlib
+import ctypes
+import importlib
+import io
+import json
+import os
+import random
+import resource
+import selectors
+import signal
+import socket
+import struct
+import sys
+import threading
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from generator import datasets
+
+JOB_ID_SIZE = 16
+_HEADER = struct.Struct("!I")
+_PR_SET_PDEATHSIG = 1
+_PACKAGE = Path(__file__).resolve().parent
+
+
+# --------------------------------------------------------------------------- framing
+
+
+def encode_frame(message: dict[str, Any]) -> bytes:
+    data = json.dumps(message, ensure_ascii=False, allow_nan=False).encode("utf-8")
+    return _HEADER.pack(len(data)) + data
+
+
+def decode_frames(buffer: bytearray) -> list[dict[str, Any]]:
+    """Pop every complete frame off the front of ``buffer``."""
+    messages = []
+    while len(buffer) >= _HEADER.size:
+        (size,) = _HEADER.unpack_from(buffer)
+        if len(buffer) < _HEADER.size + size:
+            break
+        data = bytes(buffer[_HEADER.size : _HEADER.size + size])
+        del buffer[: _HEADER.size + size]
+        messages.append(json.loads(data))
+    return messages
+
+
+def _recv_frame(sock: socket.socket) -> dict[str, Any]:
+    buffer = bytearray()
+    while True:
+        messages = decode_frames(buffer)
+        if messages:
+            return messages[0]
+        chunk = sock.recv(1 << 16)
+        if not chunk:
+            raise EOFError("build process went away")
+        buffer += chunk
+
+
+# --------------------------------------------------------------------------- zygote
+
+
+def zygote_main(control_fd: int, preload: list[str]) -> None:
+    """Import ``preload``, then fork a worker per request until the build process leaves."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the build's to handle
+    sys.path[:] = [p for p in sys.path if p not in ("", ".")]
+    for name in preload:
+        # A module that fails here fails again, with a line number, in the cell.
+        with contextlib.suppress(Exception):
+            importlib.import_module(name)
+    control = socket.socket(fileno=control_fd)
+    wake_r, wake_w = os.pipe()
+    os.set_blocking(wake_r, False)
+    os.set_blocking(wake_w, False)
+    signal.set_wakeup_fd(wake_w)
+    signal.signal(signal.SIGCHLD, lambda *_: None)
+    selector = selectors.DefaultSelector()
+    selector.register(control, selectors.EVENT_READ)
+    selector.register(wake_r, selectors.EVENT_READ)
+    jobs: dict[int, str] = {}
+    started: list[int] = []
+    try:
+        while True:
+            for key, _ in selector.select():
+                if key.fileobj is control:
+                    if not _fork_requested(control, (selector, wake_r, wake_w), jobs, started):
+                        return
+                else:
+                    with contextlib.suppress(BlockingIOError):
+                        os.read(wake_r, 4096)
+            _reap(control, jobs)
+    finally:
+        for pid in started:
+            with contextlib.suppress(OSError):
+                os.killpg(pid, signal.SIGKILL)
+
+
+def _fork_requested(
+    control: socket.socket,
+    inherited: tuple[Any, int, int],
+    jobs: dict[int, str],
+    started: list[int],
+) -> bool:
+    message, fds, _, _ = socket.recv_fds(control, JOB_ID_SIZE, 1)
+    if not message:
+        return False
+    while len(message) < JOB_ID_SIZE:
+        more = control.recv(JOB_ID_SIZE - len(message))
+        if not more:
+            return False
+        message += more
+    job = message.decode("ascii").strip()
+    zygote = os.getpid()
+    pid = os.fork()
+    if pid == 0:
+        status = 70
+        try:
+            selector, wake_r, wake_w = inherited
+            signal.set_wakeup_fd(-1)
+            signal.signal(signal.SIGCHLD, signal.SIG_DFL)
+            signal.signal(signal.SIGINT, signal.default_int_handler)
+            selector.close()
+            for fd in (wake_r, wake_w, control.fileno()):
+                os.close(fd)
+            status = worker_main(fds[0], zygote)
+        except BaseException:
+            traceback.print_exc()
+        finally:
+            os._exit(status)
+    for fd in fds:
+        os.close(fd)
+    jobs[pid] = job
+    started.append(pid)
+    control.sendall(f"S {job} {pid}\n".encode())
+    return True
+
+
+def _reap(control: socket.socket, jobs: dict[int, str]) -> None:
+    while jobs:
+        try:
+            pid, status = os.waitpid(-1, os.WNOHANG)
+        except ChildProcessError:
+            return
+        if pid == 0:
+            return
+        job = jobs.pop(pid, None)
+        if job is not None:
+            control.sendall(f"X {job} {os.waitstatus_to_exitcode(status)}\n".encode())
+
+
+# --------------------------------------------------------------------------- worker
+
+
+def _isolate(zygote: int) -> None:
+    os.setsid()  # own process group: killpg reaches every process the cells start
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != zygote:
+        os._exit(70)
+    with contextlib.suppress(OSError), open("/proc/self/oom_score_adj", "w") as f:
+        f.write("1000")  # if memory runs out, the kernel takes a worker, not the build
+
+
+def _limit_memory(limit: int) -> None:
+    if limit <= 0:
+        return
+    _, hard = resource.getrlimit(resource.RLIMIT_DATA)
+    if hard != resource.RLIM_INFINITY:
+        limit = min(limit, hard)
+    resource.setrlimit(resource.RLIMIT_DATA, (limit, hard))
+
+
+def worker_main(fd: int, zygote: int) -> int:
+    _isolate(zygote)
+    sock = socket.socket(fileno=fd)
+    spec = _recv_frame(sock)
+    _limit_memory(int(spec["memory_limit"]))
+    capture = _Capture(int(spec["output_limit"]))
+    runner = _Runner(spec, sock, capture)
+    runner.run()
+    sock.sendall(encode_frame({"t": "done", "datasets": runner.published}))
+    # End the worker and whatever it left running in one stroke.
+    os.killpg(0, signal.SIGKILL)
+    return 0
+
+
+class _Capture:
+    """stdout and stderr of the worker and its children, per cell, bounded in size."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+        self.token = os.urandom(16).hex().encode()
+        read_end, self.write_end = os.pipe()
+        os.dup2(self.write_end, 1)
+        os.dup2(self.write_end, 2)
+        # Line-buffered text streams on the pipe: print() and C-level writes interleave.
+        self.out, self.err = (
+            io.TextIOWrapper(
+                io.BufferedWriter(io.FileIO(fd, "w", closefd=False)),
+                encoding="utf-8",
+                errors="backslashreplace",
+                line_buffering=True,
+            )
+            for fd in (1, 2)
+        )
+        sys.stdout, sys.stderr = self.out, self.err
+        self.lock = threading.Lock()
+        self.kept = bytearray()
+        self.dropped = 0
+        self.cells: list[bytes] = []
+        self.cell_ended = threading.Condition(self.lock)
+        threading.Thread(target=self._read, args=(read_end,), daemon=True).start()
+
+    def _add(self, data: bytes) -> None:
+        room = max(0, self.limit - len(self.kept))
+        self.kept += data[:room]
+        self.dropped += max(0, len(data) - room)
+
+    def _read(self, fd: int) -> None:
+        pending = b""
+        keep = len(self.token) - 1
+        while chunk := os.read(fd, 1 << 16):
+            pending += chunk
+            with self.lock:
+                while (at := pending.find(self.token)) >= 0:
+                    self._add(pending[:at])
+                    pending = pending[at + len(self.token) :]
+                    note = f"\n[output truncated: {self.dropped:,} more bytes]\n"
+                    self.cells.append(bytes(self.kept) + (note.encode() if self.dropped else b""))
+                    self.kept, self.dropped = bytearray(), 0
+                    self.cell_ended.notify_all()
+                if len(pending) > keep:
+                    self._add(pending[:-keep])
+                    pending = pending[-keep:]
+
+    def end_cell(self) -> str:
+        for stream in (self.out, self.err):
+            with contextlib.suppress(Exception):
+                stream.flush()
+        with self.lock:
+            wanted = len(self.cells) + 1
+        os.write(self.write_end, self.token)  # outside the lock: the reader needs it to drain
+        with self.lock:
+            self.cell_ended.wait_for(lambda: len(self.cells) >= wanted, timeout=10)
+            text = self.cells[-1] if len(self.cells) >= wanted else bytes(self.kept)
+        return text.decode("utf-8", errors="replace")
+
+
+class _Runner:
+    """Runs one post's cells top to bottom in one namespace."""
+
+    def __init__(self, spec: dict[str, Any], sock: socket.socket, capture: _Capture) -> None:
+        self.spec = spec
+        self.sock = sock
+        self.capture = capture
+        self.filename = str(spec["source"])
+        self.rel = str(spec["rel"])
+        self.digits = int(spec["digits"])
+        self.published: list[dict[str, Any]] = []
+        self.first_line: dict[str, int] = {}
+        self.cell: dict[str, Any] = {}
+        self.position = 0
+        self.children_seen: dict[int, int] = {}
+
+    def send(self, message: dict[str, Any]) -> None:
+        self.sock.sendall(encode_frame(message))
+
+    def prepare(self) -> dict[str, Any]:
+        post_dir, site_root = str(self.spec["post_dir"]), str(self.spec["site_root"])
+        os.chdir(post_dir)
+        sys.path[:0] = [p for p in dict.fromkeys((post_dir, site_root)) if p not in sys.path]
+        sys.argv = [self.filename]
+        _seed(int(self.spec["seed"]), list(self.spec["seed_modules"]), int(self.spec["threads"]))
+        return {
+            "__name__": "__main__",
+            "__builtins__": builtins,
+            "dataset": self.dataset,
+            "sweep": self.sweep,
+        }
+
+    def run(self) -> None:
+        namespace = self.prepare()
+        for position, cell in enumerate(self.spec["cells"]):
+            self.position, self.cell = position, cell
+            self.send({"t": "cell", "i": position})
+            failure = self._run_cell(cell, namespace)
+            self.send({"t": "out", "i": position, "text": self.capture.end_cell()})
+            self._note_children(int(cell["line"]))
+            if failure is not None:
+                self.send({"t": "error", "line": failure[0], "msg": failure[1]})
+                return
+        self._warn_children()
+
+    def _run_cell(self, cell: dict[str, Any], namespace: dict[str, Any]) -> tuple[int, str] | None:
+        line = int(cell["line"])
+        try:
+            tree = ast.parse(str(cell["source"]), self.filename, "exec")
+        except SyntaxError as exc:
+            at = line + (exc.lineno or 1) - 1
+            return at, self._quote(f"SyntaxError: {exc.msg}", at)
+        ast.increment_lineno(tree, line - 1)  # tracebacks then carry .md line numbers
+        try:
+            exec(compile(tree, self.filename, "exec", dont_inherit=True), namespace)
+        except BaseException as exc:  # the author's error, reported as a diagnostic
+            return self._describe(exc, line)
+        return None
+
+    def _describe(self, exc: BaseException, line: int) -> tuple[int, str]:
+        frames = traceback.extract_tb(exc.__traceback__)
+        ours = [i for i, f in enumerate(frames) if f.filename == self.filename]
+        at = frames[ours[-1]].lineno or line if ours else line
+        if isinstance(exc, datasets.DatasetError):
+            message = str(exc)
+        else:
+            text = str(exc)
+            message = type(exc).__qualname__ + (f": {text}" if text else "")
+            if isinstance(exc, MemoryError):
+                limit = int(self.spec["memory_limit"]) >> 20
+                message += f" (the worker's memory limit is {limit} MB)"
+            deeper = [f for f in (frames[ours[-1] + 1 :] if ours else []) if not _ours(f.filename)]
+            if ours and deeper and deeper[-1].filename != self.filename:
+                where = _short_path(deeper[-1].filename, str(self.spec["site_root"]))
+                message += f" (raised in {where}:{deeper[-1].lineno})"
+        return at, self._quote(message, at)
+
+    def _quote(self, message: str, at: int) -> str:
+        lines = str(self.cell["source"]).splitlines()
+        offset = at - int(self.cell["line"])
+        if 0 <= offset < len(lines) and lines[offset].strip():
+            return f"{message}\n    {lines[offset].strip()}"
+        return message
+
+    def _publish(self, wire: dict[str, Any]) -> None:
+        name = str(wire["name"])
+        if name in self.first_line:
+            raise datasets.DatasetError(
+                f"duplicate dataset name {name!r} in {self.rel} "
+                f"(first published by the cell at line {self.first_line[name]})"
+            )
+        self.first_line[name] = int(self.cell["line"])
+        wire["cell"] = self.position
+        self.published.append(wire)
+
+    def dataset(self, name: object, records: object = None, /, **columns: object) -> None:
+        """Publish a table: ``dataset(name, x=[...], y=[...])`` or ``dataset(name, records)``."""
+        self._publish(datasets.make_table(name, records, columns, self.digits, self.rel))
+
+    def sweep(self, name: object, param: object, values: object, fn: Callable[[Any], Any]) -> None:
+        """Publish one table per parameter value: ``fn(value)`` returns that table's columns."""
+        self._publish(datasets.make_sweep(name, param, values, fn, self.digits, self.rel))
+
+    def _note_children(self, line: int) -> None:
+        for pid in _running_children():
+            self.children_seen.setdefault(pid, line)
+
+    def _warn_children(self) -> None:
+        alive = set(_running_children())
+        lines = sorted({line for pid, line in self.children_seen.items() if pid in alive})
+        for line in lines:
+            self.send(
+                {
+                    "t": "warn",
+                    "line": line,
+                    "msg": "cell left child processes running; "
+                    "they were killed when the post finished",
+                }
+            )
+
+
+def _ours(filename: str) -> bool:
+    return _PACKAGE in Path(filename).parents
+
+
+def _short_path(path: str, site_root: str) -> str:
+    with contextlib.suppress(ValueError):
+        return Path(path).relative_to(site_root).as_posix()
+    return path
+
+
+def _running_children() -> list[int]:
+    pids: list[int] = []
+    with contextlib.suppress(OSError):
+        for task in os.listdir("/proc/self/task"):
+            with open(f"/proc/self/task/{task}/children") as f:
+                pids.extend(int(p) for p in f.read().split())
+    running = []
+    for pid in pids:
+        with contextlib.suppress(OSError), open(f"/proc/{pid}/stat") as f:
+            if f.read().rpartition(")")[2].split()[0] != "Z":
+                running.append(pid)
+    return running
+
+
+def _seed(seed: int, modules: list[str], threads: int) -> None:
+    """Seed random, numpy and torch (if the post uses them or they are preloaded)."""
+    seed %= 2**32
+    random.seed(seed)
+    if "numpy" in modules or "numpy" in sys.modules:
+        with contextlib.suppress(ImportError):
+            numpy: Any = importlib.import_module("numpy")
+            numpy.random.seed(seed)
+    if "torch" in modules or "torch" in sys.modules:
+        with contextlib.suppress(ImportError):
+            torch: Any = importlib.import_module("torch")
+            torch.manual_seed(seed)
+            torch.set_num_threads(threads)
+            with contextlib.suppress(RuntimeError):
+                torch.set_num_interop_threads(threads)
