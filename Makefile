@@ -45,7 +45,7 @@ deps-browser:
 		echo "installing Debian chromium"; \
 		$(SUDO) apt-get update && $(SUDO) apt-get install -y chromium; \
 	fi
-	@$(CHROMIUM) --version
+	@$(CHROMIUM) --version 2>/dev/null
 
 lint:
 	$(PYTHON) -m ruff check .
