@@ -8,6 +8,7 @@ Heavy modules are imported only once a command runs, so ``--help`` is instant.
 from __future__ import annotations
 
 import argparse
+import datetime as dt
 import sys
 import time
 from collections.abc import Sequence
@@ -61,6 +62,38 @@ def make_parser() -> argparse.ArgumentParser:
     verbosity = build.add_mutually_exclusive_group()
     verbosity.add_argument("-q", "--quiet", action="store_true", help="print errors only")
     verbosity.add_argument("-v", "--verbose", action="store_true", help="print progress")
+
+    serve = commands.add_parser("serve", help="build, serve and rebuild on change (live preview)")
+    serve.add_argument("--source", type=Path, default=Path("."), help="site folder (default: .)")
+    serve.add_argument(
+        "--out", type=Path, default=None, help="output folder (default: SOURCE/.lessonpress/serve)"
+    )
+    serve.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0: any free)")
+    serve.add_argument(
+        "--host", default="127.0.0.1", help="address to listen on (default: 127.0.0.1)"
+    )
+    serve.add_argument("--open", action="store_true", help="open the site in a web browser")
+    serve.add_argument("-j", "--jobs", type=_jobs, default=None, help="posts computed in parallel")
+    serve.add_argument("--drafts", action="store_true", help="include drafts")
+
+    new = commands.add_parser("new", help="write a new lesson with a starter cell and chart")
+    new.add_argument("title", help="the lesson's title")
+    new.add_argument("--tags", default="", help="comma-separated tags, e.g. ml,regression")
+    new.add_argument("--source", type=Path, default=Path("."), help="site folder (default: .)")
+    new.add_argument("--slug", default=None, help="file and URL name (default: from the title)")
+    new.add_argument(
+        "--date",
+        type=dt.date.fromisoformat,
+        default=None,
+        help="YYYY-MM-DD (default: SOURCE_DATE_EPOCH or today)",
+    )
+
+    check = commands.add_parser(
+        "check", help="check the site without running cells: links, images, headings, charts"
+    )
+    check.add_argument("--source", type=Path, default=Path("."), help="site folder (default: .)")
+    check.add_argument("--strict", action="store_true", help="treat warnings as errors")
+    check.add_argument("--drafts", action="store_true", help="include drafts")
     return parser
 
 
@@ -76,10 +109,27 @@ def main(argv: Sequence[str] | None = None) -> int:
         parser.print_help()
         return 2
     try:
-        return int(run_build(args))
+        return _dispatch(args)
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    """Import a command's module only when it runs, so start-up stays fast."""
+    if args.command == "build":
+        return run_build(args)
+    if args.command == "serve":
+        from generator import serve
+
+        return serve.run(args)
+    if args.command == "new":
+        from generator import scaffold
+
+        return scaffold.run(args)
+    from generator import check
+
+    return check.run(args)
 
 
 def run_build(args: argparse.Namespace) -> int:
