@@ -769,3 +769,34 @@ def test_never_raises_on_any_mapping(tmp_path: Path, chart: dict[str, Any]) -> N
 def test_never_raises_on_any_text(tmp_path: Path, text: str) -> None:
     result = render(tmp_path, text)
     assert all(d.path == REL and d.line >= LINE for d in result.diagnostics)
+
+
+def test_examples_in_the_authoring_guide_build(tmp_path: Path) -> None:
+    guide = (Path(__file__).parent.parent / "docs/charts.md").read_text(encoding="utf-8")
+    blocks = re.findall(r"^```chart\n(.*?)^```", guide, re.S | re.M)
+    slopes = (0.0, 0.5, 1.0, 1.5)
+    data = {
+        "mse_vs_slope": DATASETS["mse_curve"],
+        "mse_curve": DATASETS["mse_curve"],
+        "points": DATASETS["points"],
+        "fit": Dataset(
+            "fit",
+            "sweep",
+            param="slope",
+            values=slopes,
+            tables=tuple({"x": (0, 3), "yhat": (0, 3 * b), "mse": (b, b)} for b in slopes),
+        ),
+    }
+    assert len(blocks) == 3
+    for i, block in enumerate(blocks):
+        assert render(tmp_path, block, data, index=i).diagnostics == (), block
+
+
+def test_a_list_of_y_columns_makes_one_series_each(tmp_path: Path) -> None:
+    data = {"d": Dataset("d", "table", columns={"t": (1, 2), "a": (3, 4), "b": (5, 6)})}
+    result = render(tmp_path, "type: bar\ndata: d\nx: t\ny: [a, b]\n", data)
+    cfg = config_of(result.html)
+    assert [d["label"] for d in cfg["chart"]["data"]["datasets"]] == ["a", "b"]
+    assert [s["palette"] for s in cfg["series"]] == [1, 2]
+    assert cfg["chart"]["options"]["plugins"]["legend"] == {"display": True}
+    assert Page(result.html).rows() == [["1", "3", "5"], ["2", "4", "6"]]
