@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import posixpath
 import traceback
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -68,7 +69,7 @@ class Renderer:
             keep_trailing_newline=True,
         )
         self._site = self.site_context()
-        self.env.globals["url_for"] = self.url_for
+        self.env.globals["url_for"] = self._relative_url_for
         self.env.globals["abs_url"] = self.abs_url
         self.env.filters["isodate"] = _isodate
         self.env.filters["longdate"] = _longdate
@@ -80,11 +81,18 @@ class Renderer:
         """A site-relative path ("/posts/x/") with the base path in front."""
         return self.config.base_path + path.lstrip("/")
 
+    @jinja2.pass_context
+    def _relative_url_for(self, context: jinja2.runtime.Context, path: str) -> str:
+        """In templates, links are relative to the page, so a site also works from disk."""
+        here = context.get("here")
+        return relative_url(here, path) if isinstance(here, str) else self.url_for(path)
+
     def abs_url(self, path: str) -> str:
         return self.config.url + self.url_for(path)
 
     def data_url(self, post: Post) -> Callable[[str, str], str]:
-        return lambda name, ext: self.url_for(f"data/{post.data_slug}/{name}.{ext}")
+        here = output_path(post.url)
+        return lambda name, ext: relative_url(here, f"/data/{post.data_slug}/{name}.{ext}")
 
     # ------------------------------------------------------------------ posts
 
@@ -184,10 +192,11 @@ class Renderer:
 
     # ------------------------------------------------------------------ templates
 
-    def render_template(self, name: str, **context: Any) -> bytes:
+    def render_template(self, name: str, here: str | None, **context: Any) -> bytes:
+        """Render template ``name`` for the output file ``here`` (relative to the output root)."""
         try:
             template = self.env.get_template(name)
-            text = template.render(site=self._site, **context)
+            text = template.render(site=self._site, here=here, **context)
         except jinja2.TemplateSyntaxError as exc:
             raise TemplateProblem(
                 Diagnostic(
@@ -239,9 +248,14 @@ class Renderer:
         listing = [
             self.page_context(r.post, None) | {"reading_minutes": r.reading_minutes} for r in posts
         ]
-        files.append(OutputFile("index.html", self.render_template("index.html", posts=listing)))
+        files.append(
+            OutputFile(
+                "index.html", self.render_template("index.html", "index.html", posts=listing)
+            )
+        )
         files.extend(self._tag_pages(listing))
-        files.append(OutputFile("404.html", self.render_template("404.html")))
+        # 404.html is served for any missing path, so its links cannot be relative.
+        files.append(OutputFile("404.html", self.render_template("404.html", here=None)))
         files.append(OutputFile("assets/highlight.css", pygments_css().encode("utf-8")))
         return files
 
@@ -249,13 +263,15 @@ class Renderer:
         post = item.post
         context = self.page_context(post, item)
         template = f"{post.layout}.html"
+        target = output_path(post.url)
         data = self.render_template(
             template,
+            target,
             page=context,
             prev=self.page_context(prev) if prev else None,
             next=self.page_context(next) if next else None,
         )
-        return OutputFile(output_path(post.url), data)
+        return OutputFile(target, data)
 
     def _tag_pages(self, listing: list[dict[str, Any]]) -> Iterable[OutputFile]:
         tags: dict[str, list[dict[str, Any]]] = {}
@@ -264,12 +280,27 @@ class Renderer:
                 tags.setdefault(tag, []).append(entry)
         names = sorted(tags, key=str.casefold)
         summary = [{"name": t, "slug": slugify(t) or "tag", "count": len(tags[t])} for t in names]
-        yield OutputFile("tags/index.html", self.render_template("tags.html", tags=summary))
+        here = "tags/index.html"
+        yield OutputFile(here, self.render_template("tags.html", here, tags=summary))
         for name, entry in zip(names, summary, strict=True):
+            here = f"tags/{entry['slug']}/index.html"
             yield OutputFile(
-                f"tags/{entry['slug']}/index.html",
-                self.render_template("tag.html", tag=entry, posts=tags[name]),
+                here, self.render_template("tag.html", here, tag=entry, posts=tags[name])
             )
+
+
+def relative_url(here: str, path: str) -> str:
+    """``path`` (site-absolute, e.g. "/css/a.css") as seen from the output file ``here``."""
+    if "://" in path or path.startswith(("#", "mailto:", "data:")):
+        return path
+    target = path.lstrip("/")
+    start = posixpath.dirname(here)
+    rel = posixpath.relpath(target or ".", start or ".")
+    if path.endswith("/") and not rel.endswith("/"):
+        rel += "/"
+    if rel == "./":
+        return "./"
+    return rel
 
 
 def _is_jekyll(post: Post) -> bool:

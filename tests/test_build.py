@@ -6,6 +6,7 @@ import hashlib
 import os
 import re
 from pathlib import Path
+from urllib.parse import urljoin
 
 import pytest
 
@@ -53,9 +54,9 @@ def test_builds_posts_index_tags_and_assets(make_site, run_build) -> None:
     assert index.index("First") < index.index("Second")  # sorted by order
     assert "About" not in index.split("<main")[1]  # pages are not listed as lessons
     post = built.read("posts/first/index.html")
-    assert '<a class="next" rel="next" href="/posts/second/">' in post
+    assert '<a class="next" rel="next" href="../second/">' in post
     assert "<em>text</em>" in post and "1 min read" in post
-    assert 'href="/tags/ml/"' in post
+    assert 'href="../../tags/ml/"' in post
     assert "(2)" in built.read("tags/index.html").split("ml</a>")[1][:40]
 
 
@@ -102,9 +103,28 @@ def test_links_and_assets_respect_a_sub_path_base_url(make_site, run_build) -> N
     files = dict(SMALL, **{"site.yml": "title: T\nbase_url: https://example.org/lessons/\n"})
     built = run_build(make_site(files))
     assert built.code == 0, built.err
+    for rel, url in [
+        ("posts/first/index.html", "/lessons/posts/first/"),
+        ("index.html", "/lessons/"),
+        ("tags/ml/index.html", "/lessons/tags/ml/"),
+    ]:
+        page = built.read(rel)
+        for href in re.findall(r'(?:href|src)="([^"]+)"', page):
+            if href.startswith(("#", "https://", "data:")):
+                continue
+            resolved = urljoin(url, href)
+            assert resolved.startswith("/lessons/"), (rel, href)
+            target = resolved.removeprefix("/lessons/")
+            target = target + "index.html" if target.endswith("/") or not target else target
+            assert (built.site / target).is_file(), (rel, href)
+    assert 'href="/lessons/' in built.read("404.html")  # served for any path: absolute links
+
+
+def test_pages_link_assets_relatively_so_they_open_from_disk(make_site, run_build) -> None:
+    built = run_build(make_site(SMALL))
     page = built.read("posts/first/index.html")
-    for href in re.findall(r'(?:href|src)="([^"]+)"', page):
-        assert href.startswith(("/lessons/", "#", "https://")), href
+    assert 'src="../../assets/vendor/chart.umd.js"' in page
+    assert 'href="../../css/site.css"' in page
 
 
 def test_site_templates_override_the_theme_file_by_file(make_site, run_build) -> None:
