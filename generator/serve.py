@@ -22,6 +22,7 @@ import ipaddress
 import json
 import mimetypes
 import re
+import shutil
 import socket
 import sys
 import threading
@@ -32,7 +33,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from generator.watch import ReloadHub, Snapshot, Watcher, default_out, describe, state_dir
+from generator.watch import ReloadHub, Snapshot, Watcher, describe, state_dir, temporary_out
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -450,12 +451,20 @@ def run(args: argparse.Namespace) -> int:
         print(f"lessonpress: error: --source {source} is not a folder", file=sys.stderr)
         return 2
     root = source.resolve()
-    out: Path = (args.out if args.out is not None else default_out(root)).absolute()
+    out: Path = args.out.absolute() if args.out is not None else temporary_out()
     try:
         check_out_dir(out, root)
     except BuildError as exc:
         print(f"lessonpress: error: {exc}", file=sys.stderr)
         return 2
+    try:
+        return _serve(root, out, args, console)
+    finally:
+        if args.out is None:
+            shutil.rmtree(out.parent, ignore_errors=True)
+
+
+def _serve(root: Path, out: Path, args: argparse.Namespace, console: Console) -> int:
     hub = ReloadHub(_base_path(root))
     try:
         server = LessonServer((args.host, args.port), out, hub)
@@ -468,6 +477,7 @@ def run(args: argparse.Namespace) -> int:
     watcher = Watcher(root, out)
     try:
         print(f"serving {server.url} (Ctrl-C to stop)", flush=True)
+        console.print(f"[dim]output folder: {out}[/]")
         watcher.start()
         session.rebuild("starting")
         if args.open:

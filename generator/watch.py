@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 import queue
 import secrets
+import tempfile
 import threading
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -222,8 +223,16 @@ def describe(paths: Iterable[str], root: Path) -> str:
     return rels[0] + more
 
 
-def default_out(root: Path) -> Path:
-    return root / STATE_DIR / "serve"
+def temporary_out() -> Path:
+    """A fresh private folder for the preview, in RAM (/dev/shm) where there is one.
+
+    A rebuild rewrites every output file; on a tmpfs that costs a few ms, on a busy
+    disk it can cost more than the whole rest of the build.
+    """
+    shm = Path("/dev/shm")
+    ram = shm if shm.is_dir() and os.access(shm, os.W_OK | os.X_OK) else None
+    folder = tempfile.mkdtemp(prefix="lessonpress-serve-", dir=ram)
+    return Path(folder) / "site"
 
 
 def state_dir(root: Path) -> Path:

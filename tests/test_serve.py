@@ -412,13 +412,34 @@ def test_edit_rebuilds_and_reloads_and_errors_keep_the_last_good_site(
     assert BROKEN_AT in serve.stderr()  # the terminal says it too
 
 
-def test_output_and_state_folders_are_not_watched(serving: tuple[Serve, Path]) -> None:
+def test_output_and_state_folders_are_not_watched(tmp_path: Path) -> None:
+    site = make_site(tmp_path / "site")
+    serve = Serve(site, "--out", str(site / "preview"))
+    try:
+        serve.wait_for("built 1 posts")
+        assert b"First version." in serve.get("/posts/hello/")[1]
+        (site / ".lessonpress" / "note.txt").write_text("x", encoding="utf-8")
+        (site / "preview" / "extra.txt").write_text("x", encoding="utf-8")
+        (site / "preview" / "posts" / "extra.md").write_text("x", encoding="utf-8")
+        time.sleep(0.5)
+        assert serve.stderr().count("building") == 1
+        (site / "content" / "posts" / "hello.md~").write_text("x", encoding="utf-8")
+        (site / "content" / "posts" / ".hello.md.swp").write_text("x", encoding="utf-8")
+        time.sleep(0.5)
+        assert serve.stderr().count("building") == 1
+    finally:
+        serve.stop()
+
+
+def test_default_output_is_temporary_and_removed_on_exit(serving: tuple[Serve, Path]) -> None:
     serve, site = serving
-    before = serve.stderr().count("building")
-    (site / ".lessonpress" / "note.txt").write_text("x", encoding="utf-8")
-    (site / ".lessonpress" / "serve" / "extra.txt").write_text("x", encoding="utf-8")
-    time.sleep(0.5)
-    assert serve.stderr().count("building") == before
+    found = re.search(r"output folder: (\S+)", serve.stderr())
+    assert found, serve.stderr()
+    out = Path(found.group(1))
+    assert (out / "posts/hello/index.html").is_file()
+    assert site not in out.parents
+    assert serve.interrupt() in (0, 130)
+    assert not out.exists()
 
 
 def test_ctrl_c_stops_cleanly(serving: tuple[Serve, Path]) -> None:
