@@ -1,0 +1,143 @@
+"""Command ``lessonpress new "Title" [--tags a,b] [--source DIR]``: start a lesson.
+
+Writes ``content/posts/<slug>.md`` (``_posts/<date>-<slug>.md`` on a Jekyll site)
+with front matter, a starter computation cell that publishes a dataset and a
+chart drawn from it -- ready to build. Never overwrites a file.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any
+
+from generator.content import is_jekyll_site, slugify
+
+STARTER = """\
+---
+title: {title}
+date: {date}
+tags: {tags}
+description: {description}
+---
+A sentence or two on what this lesson shows.
+
+## The computation
+
+This cell runs when the site is built. `dataset(...)` publishes a table the chart below draws;
+`sweep(...)` publishes one table per value of a parameter, for a slider.
+
+```python {{compute}}
+import numpy as np
+
+x = np.linspace(-3, 3, 61)
+dataset("curve", x=x, y=x**2)
+sweep("scaled", "a", [0.5, 1.0, 1.5, 2.0], lambda a: {{"x": x, "y": a * x**2}})
+print("minimum of x² at x =", x[np.argmin(x**2)])
+```
+
+## The chart
+
+```chart
+type: line
+data: curve
+x: x
+y: y
+title: The parabola y = x²
+caption: Computed at build time from the `curve` dataset.
+alt: A parabola with its minimum at the origin.
+x_label: x
+y_label: y
+```
+
+Move the slider to scale the curve:
+
+```chart
+type: line
+data: scaled
+x: x
+y: y
+control: a
+title: The parabola y = a·x²
+caption: One table per value of a, computed at build time.
+alt: A parabola that gets steeper as a grows.
+x_label: x
+y_label: y
+```
+"""
+
+
+def add_parser(commands: Any) -> Any:
+    """Add ``new`` to the CLI's subparsers; ``args.run(args)`` runs it."""
+    new = commands.add_parser("new", help="write a new lesson with a starter cell and chart")
+    new.add_argument("title", help="the lesson's title")
+    new.add_argument("--tags", default="", help="comma-separated tags, e.g. ml,regression")
+    new.add_argument("--source", type=Path, default=Path("."), help="site folder (default: .)")
+    new.add_argument("--slug", default=None, help="file and URL name (default: from the title)")
+    new.add_argument(
+        "--date",
+        type=dt.date.fromisoformat,
+        default=None,
+        help="YYYY-MM-DD (default: SOURCE_DATE_EPOCH or today)",
+    )
+    new.set_defaults(run=run)
+    return new
+
+
+def post_text(title: str, tags: list[str], date: dt.date) -> str:
+    """The starter post. Values are JSON strings, which YAML reads as quoted scalars."""
+
+    def quote(value: str) -> str:
+        return json.dumps(value, ensure_ascii=False)
+
+    return STARTER.format(
+        title=quote(title),
+        date=date.isoformat(),
+        tags="[" + ", ".join(quote(t) for t in tags) + "]",
+        description=quote(""),
+    )
+
+
+def _today() -> dt.date:
+    value = os.environ.get("SOURCE_DATE_EPOCH", "")
+    if value.isdigit():
+        return dt.datetime.fromtimestamp(int(value), dt.UTC).date()
+    return dt.date.today()  # an author's new post is dated the day it is started
+
+
+def target_path(source: Path, slug: str, date: dt.date) -> Path:
+    if is_jekyll_site(source):
+        return source / "_posts" / f"{date.isoformat()}-{slug}.md"
+    return source / "content" / "posts" / f"{slug}.md"
+
+
+def run(args: argparse.Namespace) -> int:
+    source: Path = args.source
+    if not source.is_dir():
+        print(f"lessonpress: error: --source {source} is not a folder", file=sys.stderr)
+        return 2
+    title = str(args.title).strip()
+    slug = slugify(args.slug or title)
+    if not title or not slug:
+        print("lessonpress: error: the title needs letters or digits", file=sys.stderr)
+        return 2
+    tags = [t.strip() for t in str(args.tags).split(",") if t.strip()]
+    date = args.date or _today()
+    path = target_path(source, slug, date)
+    shown = path.relative_to(source).as_posix()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        with open(path, "x", encoding="utf-8", newline="\n") as handle:
+            handle.write(post_text(title, tags, date))
+    except FileExistsError:
+        print(
+            f"{shown}: already exists; not overwritten (choose another title or --slug)",
+            file=sys.stderr,
+        )
+        return 1
+    print(f"created {shown}")
+    return 0

@@ -1,0 +1,78 @@
+"""``lessonpress new``: a starter lesson that builds as it is, and is never written over."""
+
+from __future__ import annotations
+
+import argparse
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from generator import check, scaffold
+from tests.conftest import Built, write_files
+
+
+def _new(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
+    parser = argparse.ArgumentParser(prog="lessonpress")
+    scaffold.add_parser(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(["new", *argv])
+    code = args.run(args)
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    return write_files(tmp_path / "src", {"site.yml": "title: T\nbase_url: /\n"})
+
+
+def test_new_post_builds_with_its_cell_and_charts(
+    site: Path, capsys: pytest.CaptureFixture[str], run_build: Callable[..., Built]
+) -> None:
+    code, out, _ = _new(
+        capsys, "Gradient Descent: a “first” look", "--tags", "ml, optimisation",
+        "--source", str(site), "--date", "2024-05-06",
+    )  # fmt: skip
+    assert code == 0
+    assert out == "created content/posts/gradient-descent-a-first-look.md\n"
+    text = (site / "content/posts/gradient-descent-a-first-look.md").read_text()
+    assert text.startswith(
+        '---\ntitle: "Gradient Descent: a “first” look"\ndate: 2024-05-06\n'
+        'tags: ["ml", "optimisation"]\n'
+    )
+    assert "```python {compute}" in text and 'dataset("curve"' in text and "```chart" in text
+    built = run_build(site)
+    assert built.code == 0, built.err
+    page = built.read("posts/gradient-descent-a-first-look/index.html")
+    assert page.count('class="lp-chart"') == 2
+    assert "minimum of x² at x =" in page
+    assert (built.site / "data/posts-gradient-descent-a-first-look/curve.json").is_file()
+    # Once built, the cache holds its results: check passes without running anything.
+    assert [str(d) for d in check.check_site(site)] == []
+
+
+def test_new_refuses_to_overwrite(site: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    target = write_files(site, {"content/posts/taken.md": "---\ntitle: Mine\n---\nKeep me.\n"})
+    code, _, err = _new(capsys, "Taken", "--source", str(target))
+    assert code == 1
+    assert err == (
+        "content/posts/taken.md: already exists; not overwritten (choose another title or --slug)\n"
+    )
+    assert (site / "content/posts/taken.md").read_text() == "---\ntitle: Mine\n---\nKeep me.\n"
+    code, out, _ = _new(capsys, "Taken", "--slug", "taken-2", "--source", str(site))
+    assert code == 0 and out == "created content/posts/taken-2.md\n"
+
+
+def test_new_on_a_jekyll_site_writes_into_posts(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    site = write_files(tmp_path / "j", {"_config.yml": "title: J\n", "_posts/.keep": ""})
+    code, out, _ = _new(capsys, "Hello", "--source", str(site), "--date", "2023-01-02")
+    assert code == 0 and out == "created _posts/2023-01-02-hello.md\n"
+
+
+def test_title_without_letters_is_a_usage_error(
+    site: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    code, _, err = _new(capsys, "???", "--source", str(site))
+    assert code == 2 and "needs letters or digits" in err
