@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import errno
+import hashlib
 import ipaddress
 import json
 import mimetypes
@@ -327,8 +328,9 @@ class Handler(BaseHTTPRequestHandler):
             if body is not None:
                 kind = content_type(file)
                 if kind.startswith("text/html"):
-                    body = inject_client(body, stamp)
-                self._send(200, body, kind, head)
+                    self._send(200, inject_client(body, stamp), kind, head)
+                else:
+                    self._send_asset(body, kind, head)
                 return
         self._not_found(stamp, head)
 
@@ -345,11 +347,26 @@ class Handler(BaseHTTPRequestHandler):
     def _plain(self, code: int, text: str, head: bool) -> None:
         self._send(code, text.encode() + b"\n", CONTENT_TYPES[".txt"], head)
 
-    def _send(self, code: int, body: bytes, kind: str, head: bool) -> None:
+    def _send_asset(self, body: bytes, kind: str, head: bool) -> None:
+        """CSS, scripts, data: revalidated on every load, so a reload re-downloads (and the
+        browser re-compiles) only what a build changed. Every build rewrites every file, so
+        the tag is the content's hash, not its mtime."""
+        tag = '"' + hashlib.blake2b(body, digest_size=12).hexdigest() + '"'
+        if self.headers.get("If-None-Match") == tag:
+            self.send_response(304)
+            self.send_header("ETag", tag)
+            self.send_header("Cache-Control", "no-cache")
+            self.end_headers()
+            return
+        self._send(200, body, kind, head, etag=tag)
+
+    def _send(self, code: int, body: bytes, kind: str, head: bool, etag: str | None = None) -> None:
         self.send_response(code)
         self.send_header("Content-Type", kind)
         self.send_header("Content-Length", str(len(body)))
-        self.send_header("Cache-Control", "no-store")
+        if etag:
+            self.send_header("ETag", etag)
+        self.send_header("Cache-Control", "no-cache" if etag else "no-store")
         self.send_header("X-Content-Type-Options", "nosniff")
         self.end_headers()
         if not head:

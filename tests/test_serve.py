@@ -182,6 +182,20 @@ def test_injects_reload_script_into_pages_only(served: tuple[LessonServer, Reloa
     assert b"lessonpress" not in built  # injected at serve time, never written
 
 
+def test_unchanged_assets_are_revalidated_not_resent(
+    served: tuple[LessonServer, ReloadHub],
+) -> None:
+    port = served[0].port
+    _, headers, _ = request(port, "/app.js")
+    assert headers["cache-control"] == "no-cache"
+    status, _, body = request(port, "/app.js", headers={"If-None-Match": headers["etag"]})
+    assert (status, body) == (304, b"")
+    (served[0].out / "app.js").write_text("console.log(2)", encoding="utf-8")
+    status, _, body = request(port, "/app.js", headers={"If-None-Match": headers["etag"]})
+    assert (status, body) == (200, b"console.log(2)")
+    assert request(port, "/")[1]["cache-control"] == "no-store"  # pages carry the build stamp
+
+
 def test_folder_without_slash_redirects_to_same_site_path(
     served: tuple[LessonServer, ReloadHub],
 ) -> None:
