@@ -1,0 +1,155 @@
+"""Search and print in a real browser: a word from a post body is found, fast, offline."""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from pathlib import Path
+from typing import Any
+
+from generator.model import OutputFile
+from generator.search import render_search
+from tests.helpers import BrowserLog, assert_no_browser_errors, build_site
+from tests.sitefixtures import render_posts
+from tests.test_site_extras import _with_head
+
+POSTS = {
+    "site.yml": "title: Lessons\nbase_url: /\n",
+    "content/posts/alpha.md": """
+        ---
+        title: Alpha lesson
+        date: 2024-01-01
+        ---
+        The gradient points uphill.
+
+        ## Momentum {#momentum}
+
+        A heavy ball keeps rolling past the xylophone.
+    """,
+    "content/posts/beta.md": """
+        ---
+        title: Beta lesson
+        date: 2024-02-01
+        ---
+        Nothing about instruments here.
+
+        ```chart
+        type: line
+        data: {x: [1, 2, 3], y: [1, 4, 9]}
+        x: x
+        y: y
+        caption: Squares.
+        ```
+    """,
+}
+
+
+def _site(tmp_path: Path) -> Path:
+    """A real build, with the search files and head partials as the lead wires them."""
+    src = tmp_path / "src"
+    _with_head(src)
+    renderer, rendered = render_posts(src, POSTS)
+    out = tmp_path / "site"
+    result = build_site(src, out)
+    assert result.returncode == 0, result.stderr
+    if not (out / "search-index.json").exists():
+        _write(out, render_search(renderer, rendered))
+    return out
+
+
+def _write(out: Path, files: list[OutputFile]) -> None:
+    for item in files:
+        (out / item.path).parent.mkdir(parents=True, exist_ok=True)
+        (out / item.path).write_bytes(item.data)
+
+
+def test_finds_a_word_from_a_post_body(
+    tmp_path: Path, serve_dir: Any, page: Any, browser_log: BrowserLog
+) -> None:
+    base = serve_dir(_site(tmp_path), "/")
+    page.goto(base + "search/")
+    page.wait_for_selector("html[data-search-ready='2']")
+    field = page.locator("#lp-search-input")
+    assert field.evaluate("el => el === document.activeElement")
+    page.keyboard.type("xylo")
+    links = page.locator("#lp-search-results a.search-result-link")
+    links.first.wait_for()
+    assert links.count() == 1
+    assert links.first.inner_text() == "Alpha lesson"
+    assert page.locator(".search-snippet mark").first.inner_text() == "xylo"
+    assert "xylophone" in page.locator(".search-snippet").first.inner_text()
+    assert "1 lesson matches" in page.locator("#lp-search-status").inner_text()
+    # Keyboard: ↓ moves into the results, Enter follows the link.
+    page.keyboard.press("ArrowDown")
+    assert links.first.evaluate("el => el === document.activeElement")
+    page.keyboard.press("Enter")
+    page.wait_for_url(re.compile(r"/posts/alpha/"))
+    assert page.locator("h1").first.inner_text() == "Alpha lesson"
+    assert_no_browser_errors(browser_log)
+
+
+def test_query_in_the_address_and_escape_clears(
+    tmp_path: Path, serve_dir: Any, page: Any, browser_log: BrowserLog
+) -> None:
+    base = serve_dir(_site(tmp_path), "/")
+    page.goto(base + "search/?q=lesson")
+    page.wait_for_selector("html[data-search-ready='2']")
+    assert page.locator("#lp-search-results li").count() == 2
+    page.locator("#lp-search-input").press("Escape")
+    assert page.locator("#lp-search-results li").count() == 0
+    assert_no_browser_errors(browser_log)
+
+
+def test_thousand_posts_search_under_100_ms(
+    tmp_path: Path, serve_dir: Any, page: Any, browser_log: BrowserLog
+) -> None:
+    out = _site(tmp_path)
+    rng = random.Random(1)
+    words = [f"w{i}" for i in range(3000)] + ["gradient", "descent", "matrix", "tensor", "loss"]
+    docs = [
+        {
+            "u": f"posts/p{i}/",
+            "t": f"Lesson {i} " + " ".join(rng.choices(words, k=4)),
+            "h": [[f"h{j}", " ".join(rng.choices(words, k=3))] for j in range(6)],
+            "x": " ".join(rng.choices(words, k=1500)),
+        }
+        for i in range(1000)
+    ]
+    (out / "search-index.json").write_text(json.dumps({"v": 1, "docs": docs}))
+    base = serve_dir(out, "/")
+    page.goto(base + "search/")
+    page.wait_for_selector("html[data-search-ready='1000']")
+    times = []
+    for query in ("gradient", "matrix tensor", "w12", "loss descent w7", "nothingmatches"):
+        page.locator("#lp-search-input").fill(query)
+        times.append(float(page.locator("#lp-search-results").get_attribute("data-search-ms")))
+    assert max(times) < 100, times
+    assert_no_browser_errors(browser_log)
+
+
+def test_print_shows_charts_as_images_without_controls(
+    tmp_path: Path, serve_dir: Any, page: Any, browser_log: BrowserLog
+) -> None:
+    base = serve_dir(_site(tmp_path), "/")
+    page.goto(base + "posts/beta/")
+    page.wait_for_function(
+        "() => { const c = document.querySelector('.lp-chart canvas');"
+        " return c && c.width > 0 && window.lessonpressPrint; }"
+    )
+    page.emulate_media(media="print")
+    page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
+    image = page.locator("img.lp-print-image")
+    assert image.count() == 1
+    assert image.get_attribute("src").startswith("data:image/png;base64,")
+    assert image.is_visible()
+    assert not page.locator(".lp-chart canvas").first.is_visible()
+    assert page.locator("figcaption").first.is_visible()
+    for hidden in (".site-header", ".site-footer", ".lp-chart-data", ".post-nav"):
+        if page.locator(hidden).count():
+            assert not page.locator(hidden).first.is_visible(), hidden
+    page.evaluate("window.dispatchEvent(new Event('afterprint'))")
+    page.emulate_media(media="screen")
+    assert page.locator("img.lp-print-image").count() == 0
+    assert page.locator(".lp-chart canvas").first.is_visible()
+    assert_no_browser_errors(browser_log)
