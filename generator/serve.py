@@ -24,6 +24,7 @@ import json
 import mimetypes
 import re
 import shutil
+import signal
 import socket
 import sys
 import threading
@@ -492,6 +493,7 @@ def _serve(root: Path, out: Path, args: argparse.Namespace, console: Console) ->
     thread = threading.Thread(target=server.serve_forever, args=(0.1,), name="lessonpress-http")
     thread.start()
     watcher = Watcher(root, out)
+    on_term = signal.signal(signal.SIGTERM, _terminate)
     try:
         print(f"serving {server.url} (Ctrl-C to stop)", flush=True)
         console.print(f"[dim]output folder: {out}[/]")
@@ -506,12 +508,17 @@ def _serve(root: Path, out: Path, args: argparse.Namespace, console: Console) ->
         console.print("stopped")
         return 130
     finally:
+        signal.signal(signal.SIGTERM, on_term)
         watcher.stop()
         hub.close()
         server.shutdown()
         server.server_close()
         thread.join(timeout=5)
     return 0
+
+
+def _terminate(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt  # `kill` stops as cleanly as Ctrl-C: workers killed, temp removed
 
 
 def _watch(watcher: Watcher, session: Session) -> None:

@@ -371,8 +371,12 @@ class Serve:
 
     def stop(self) -> None:
         if self.process.poll() is None:
-            self.process.kill()
-            self.process.wait()
+            self.process.send_signal(signal.SIGINT)  # lets serve remove its temporary folder
+            try:
+                self.process.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
         if self.process.stdout:
             self.process.stdout.close()
         self.stderr_file.close()
@@ -460,6 +464,13 @@ def test_ctrl_c_stops_cleanly(serving: tuple[Serve, Path]) -> None:
     serve, _ = serving
     code = serve.interrupt()
     assert code in (0, 130)
+    assert "Traceback" not in serve.stderr()
+
+
+def test_kill_stops_cleanly_too(serving: tuple[Serve, Path]) -> None:
+    serve, _ = serving
+    serve.process.send_signal(signal.SIGTERM)
+    assert serve.process.wait(timeout=20) in (0, 130)
     assert "Traceback" not in serve.stderr()
 
 
