@@ -30,11 +30,9 @@ CHROMIUM = "/usr/bin/chromium"
 TARGET_MS = 300.0
 
 LAUNCH = """
-import argparse, sys
-from generator import serve
-parser = argparse.ArgumentParser(prog="lessonpress")
-serve.add_parser(parser.add_subparsers(dest="command"))
-sys.exit(serve.run(parser.parse_args(["serve", *sys.argv[1:]])))
+import sys
+from generator.cli import main
+sys.exit(main(["serve", *sys.argv[1:]]))
 """
 
 # Records when each page load shows its content (DOMContentLoaded), on the system clock.

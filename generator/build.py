@@ -16,9 +16,12 @@ from generator.compute import compute_posts
 from generator.config import load_config
 from generator.content import load_posts
 from generator.errors import BuildError, Diagnostic, Diagnostics
+from generator.feeds import render_feeds
 from generator.model import ComputeResult, OutputFile, Post
 from generator.parallel import render_bodies
 from generator.render import RenderedPost, Renderer, TemplateProblem, sort_posts
+from generator.search import render_search
+from generator.series import series_boxes
 from generator.theme import Theme, load_theme
 from generator.write import Writer
 
@@ -57,7 +60,7 @@ def build(
     diags = Diagnostics()
     config = load_config(root)
     theme = load_theme(root)
-    posts, found = load_posts(root, config, _layout_resolver(root, theme), drafts=options.drafts)
+    posts, found = load_posts(root, config, layout_resolver(root, theme), drafts=options.drafts)
     diags.extend(found)
     if diags.errors and not options.keep_going:
         raise BuildError(diags)
@@ -86,11 +89,16 @@ def build(
     )
     for item in rendered:
         diags.extend(item.diagnostics)
+    renderer.env.globals["series_boxes"] = series_boxes(posts)
     try:
         files = renderer.render_site(rendered)
+        files.extend(render_search(renderer, rendered))
     except TemplateProblem as problem:
         diags.extend([problem.diagnostic])
         raise BuildError(diags) from None
+    feed_files, found = render_feeds(config, rendered)
+    files.extend(feed_files)
+    diags.extend(found)
     files.extend(_theme_files(theme, diags))
     if diags.errors and not options.keep_going:
         raise BuildError(diags)
@@ -100,7 +108,7 @@ def build(
     return BuildReport(len(posts), len(files), list(diags))
 
 
-def _layout_resolver(root: Path, theme: Theme) -> Callable[[str], str | None]:
+def layout_resolver(root: Path, theme: Theme) -> Callable[[str], str | None]:
     """Map a front-matter ``layout`` to one of our templates (Jekyll names included)."""
     jekyll_layouts = root / "_layouts"
 

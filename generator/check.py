@@ -16,7 +16,6 @@ import sys
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 from urllib.parse import unquote, urljoin, urlsplit
 
 from generator.errors import Diagnostic
@@ -38,19 +37,6 @@ _REF_DEF = re.compile(r"^ {0,3}\[(?P<label>[^\]^][^\]]*)\]:\s*(?P<url><[^>]*>|\S
 _TAG = re.compile(r"<(?P<name>a|img|canvas)\b(?P<attrs>[^>]*)>", re.I)
 _ATTR = re.compile(r"""([A-Za-z_:][\w:.-]*)\s*(?:=\s*("[^"]*"|'[^']*'|[^\s"'=<>`]+))?""")
 _IDS = re.compile(r"""\s(?:id|name)\s*=\s*["']([^"']+)["']""")
-
-
-def add_parser(commands: Any) -> Any:
-    """Add ``check`` to the CLI's subparsers; ``args.run(args)`` runs it."""
-    check = commands.add_parser(
-        "check", help="check the site without writing it or running cells (uses the cache)"
-    )
-    check.add_argument("--source", type=Path, default=Path("."), help="site folder (default: .)")
-    check.add_argument("--strict", action="store_true", help="fail on warnings too")
-    check.add_argument("--drafts", action="store_true", help="check drafts too")
-    check.add_argument("-q", "--quiet", action="store_true", help="print errors only")
-    check.set_defaults(run=run)
-    return check
 
 
 def run(args: argparse.Namespace) -> int:
@@ -80,7 +66,7 @@ def run(args: argparse.Namespace) -> int:
 
 def check_site(source: Path, *, drafts: bool = False) -> list[Diagnostic]:
     """Every diagnostic of a frozen in-memory build plus the checks of this module."""
-    from generator.build import BuildOptions, _layout_resolver, build
+    from generator.build import BuildOptions, build, layout_resolver
     from generator.config import load_config
     from generator.content import load_posts
     from generator.errors import BuildError
@@ -95,7 +81,7 @@ def check_site(source: Path, *, drafts: bool = False) -> list[Diagnostic]:
     except BuildError as exc:  # config or template problems: nothing to check links against
         return sorted(set(exc.diagnostics))
     config = load_config(root)
-    posts, _ = load_posts(root, config, _layout_resolver(root, load_theme(root)), drafts=drafts)
+    posts, _ = load_posts(root, config, layout_resolver(root, load_theme(root)), drafts=drafts)
     site = Site(config, root, writer.files)
     found = _without_consequences(report.diagnostics, posts)
     for post in posts:

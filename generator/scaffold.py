@@ -13,7 +13,6 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
 
 from generator.content import is_jekyll_site, slugify
 
@@ -69,23 +68,6 @@ x_label: x
 y_label: y
 ```
 """
-
-
-def add_parser(commands: Any) -> Any:
-    """Add ``new`` to the CLI's subparsers; ``args.run(args)`` runs it."""
-    new = commands.add_parser("new", help="write a new lesson with a starter cell and chart")
-    new.add_argument("title", help="the lesson's title")
-    new.add_argument("--tags", default="", help="comma-separated tags, e.g. ml,regression")
-    new.add_argument("--source", type=Path, default=Path("."), help="site folder (default: .)")
-    new.add_argument("--slug", default=None, help="file and URL name (default: from the title)")
-    new.add_argument(
-        "--date",
-        type=dt.date.fromisoformat,
-        default=None,
-        help="YYYY-MM-DD (default: SOURCE_DATE_EPOCH or today)",
-    )
-    new.set_defaults(run=run)
-    return new
 
 
 def post_text(title: str, tags: list[str], date: dt.date) -> str:

@@ -425,37 +425,6 @@ def _error_event(snap: Snapshot) -> str:
 # --------------------------------------------------------------------------- the command
 
 
-def _jobs(value: str) -> int:
-    number = int(value)
-    if number < 1:
-        raise argparse.ArgumentTypeError("must be at least 1")
-    return number
-
-
-def add_parser(commands: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
-    serve = commands.add_parser("serve", help="build, serve and rebuild on change (live preview)")
-    serve.add_argument("--source", type=Path, default=Path("."), help="site folder (default: .)")
-    serve.add_argument(
-        "--out", type=Path, default=None, help="output folder (default: SOURCE/.lessonpress/serve)"
-    )
-    serve.add_argument("--port", type=int, default=8000, help="port (default: 8000; 0: any free)")
-    serve.add_argument(
-        "--host",
-        default="127.0.0.1",
-        help="address to listen on (default: 127.0.0.1, this machine only)",
-    )
-    serve.add_argument("--open", action="store_true", help="open the site in a web browser")
-    serve.add_argument(
-        "-j",
-        "--jobs",
-        type=_jobs,
-        default=None,
-        help="posts computed in parallel (default: number of cores)",
-    )
-    serve.add_argument("--drafts", action="store_true", help="include drafts")
-    serve.set_defaults(run=run)
-
-
 def run(args: argparse.Namespace) -> int:
     """Serve until Ctrl-C (exit 130). Exit 1 if the port is busy, 2 on a bad folder."""
     from rich.console import Console

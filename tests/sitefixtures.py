@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from generator.build import _layout_resolver
+from generator.build import layout_resolver
 from generator.config import load_config
 from generator.content import load_posts
 from generator.model import ComputeResult
@@ -21,7 +21,7 @@ def render_posts(
     write_files(root, files)
     config = load_config(root)
     theme = load_theme(root)
-    posts, diags = load_posts(root, config, _layout_resolver(root, theme), drafts=drafts)
+    posts, diags = load_posts(root, config, layout_resolver(root, theme), drafts=drafts)
     assert not [d for d in diags if d.is_error], diags
     renderer = Renderer(config, theme, root)
     rendered = [renderer.render_post_body(p, ComputeResult()) for p in sort_posts(posts)]

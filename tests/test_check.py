@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-import argparse
 import textwrap
 from pathlib import Path
 
 import pytest
 
 from generator import check
+from generator.cli import main
 from tests.conftest import write_files
 
 LESSON = """\
@@ -73,7 +73,7 @@ def _site(tmp_path: Path) -> Path:
     return write_files(
         tmp_path / "src",
         {
-            "site.yml": "title: T\nbase_url: /\n",
+            "site.yml": "title: T\nbase_url: https://example.org/\n",
             "content/posts/lesson.md": LESSON,
             "content/posts/other.md": OTHER,
             "content/posts/pic.png": b"\x89PNG",
@@ -83,10 +83,7 @@ def _site(tmp_path: Path) -> Path:
 
 
 def _run(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, list[str], str]:
-    parser = argparse.ArgumentParser(prog="lessonpress")
-    check.add_parser(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(["check", *argv])
-    code = args.run(args)
+    code = main(["check", *argv])
     out = capsys.readouterr()
     return code, out.err.splitlines(), out.out
 
@@ -126,7 +123,7 @@ def test_warnings_alone_pass_unless_strict(
     site = write_files(
         tmp_path / "src",
         {
-            "site.yml": "title: T\nbase_url: /\n",
+            "site.yml": "title: T\nbase_url: https://example.org/\n",
             "content/posts/a.md": "---\ntitle: A\n---\nSee [](https://example.org/).\n",
         },
     )
@@ -143,7 +140,7 @@ def test_reports_build_errors_too(tmp_path: Path, capsys: pytest.CaptureFixture[
     site = write_files(
         tmp_path / "src",
         {
-            "site.yml": "title: T\nbase_url: /\n",
+            "site.yml": "title: T\nbase_url: https://example.org/\n",
             "content/posts/a.md": "---\ntitle: A\ndate: not a date\n---\nBody.\n",
         },
     )
@@ -177,7 +174,7 @@ def test_never_runs_cells_and_needs_the_cache(
         """
     )
     site = write_files(
-        tmp_path / "src", {"site.yml": "title: T\nbase_url: /\n", "content/posts/a.md": post}
+        tmp_path / "src", {"site.yml": "title: T\nbase_url: https://example.org/\n", "content/posts/a.md": post}
     )
     code, err, _ = _run(capsys, "--source", str(site))
     assert code == 1

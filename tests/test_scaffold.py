@@ -2,28 +2,25 @@
 
 from __future__ import annotations
 
-import argparse
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-from generator import check, scaffold
+from generator import check
+from generator.cli import main
 from tests.conftest import Built, write_files
 
 
 def _new(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:
-    parser = argparse.ArgumentParser(prog="lessonpress")
-    scaffold.add_parser(parser.add_subparsers(dest="command"))
-    args = parser.parse_args(["new", *argv])
-    code = args.run(args)
+    code = main(["new", *argv])
     out = capsys.readouterr()
     return code, out.out, out.err
 
 
 @pytest.fixture
 def site(tmp_path: Path) -> Path:
-    return write_files(tmp_path / "src", {"site.yml": "title: T\nbase_url: /\n"})
+    return write_files(tmp_path / "src", {"site.yml": "title: T\nbase_url: https://example.org/\n"})
 
 
 def test_new_post_builds_with_its_cell_and_charts(

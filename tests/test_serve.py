@@ -27,13 +27,11 @@ from tests.helpers import REPO_ROOT, generator_env, write_files
 
 SECRET = "top secret outside the output folder"
 
-# Runs `serve` without going through cli.py, so these tests do not depend on how it is wired.
+# Runs the real `lessonpress serve` command line.
 LAUNCH = """
-import argparse, sys
-from generator import serve
-parser = argparse.ArgumentParser(prog="lessonpress")
-serve.add_parser(parser.add_subparsers(dest="command"))
-sys.exit(serve.run(parser.parse_args(["serve", *sys.argv[1:]])))
+import sys
+from generator.cli import main
+sys.exit(main(["serve", *sys.argv[1:]]))
 """
 
 POST = """---
