@@ -40,6 +40,8 @@ Progress = Callable[[str], None]
 # Modules worth importing once in the zygote when an uncached post imports them.
 # Only well-behaved libraries: a module that starts threads at import would make forking unsafe.
 PRELOADABLE = ("numpy", "torch", "scipy", "pandas", "sklearn", "sympy", "statsmodels")
+# torch.optim imports torch._dynamo (~2 s) on first use: pay that once too when cells mention it.
+PRELOAD_WHEN = {"torch._dynamo": ("torch", "optim")}
 OUTPUT_LIMIT = 200_000  # bytes of stdout+stderr kept per cell
 STARTUP_TIMEOUT = 120.0  # seconds for a worker to fork and reach its first cell
 FROZEN_MISSING = "no cached results (stale or missing); run a normal build"
@@ -227,7 +229,14 @@ class _Pool:
         self.tmp = tempfile.TemporaryDirectory(prefix="lessonpress-compute-")
         self.control_buffer = b""
         modules = set().union(*(job.modules for job in jobs))
-        self.zygote, self.control = self._start_zygote(sorted(modules & set(PRELOADABLE)))
+        preload = sorted(modules & set(PRELOADABLE))
+        sources = [cell.source for job in jobs for cell in job.post.cells]
+        preload += [
+            extra
+            for extra, (parent, word) in PRELOAD_WHEN.items()
+            if parent in preload and any(word in source for source in sources)
+        ]
+        self.zygote, self.control = self._start_zygote(preload)
         self.selector.register(self.control, selectors.EVENT_READ, None)
         self.next_id = 0
 
