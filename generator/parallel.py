@@ -28,7 +28,7 @@ from generator.theme import Theme
 
 # Below this many uncached posts, starting worker processes costs more than it saves.
 PARALLEL_MIN = 24
-CACHE_FORMAT = b"lessonpress-render-1\n"
+CACHE_FORMAT = b"lessonpress-render-3\n"
 
 # Set once in each worker process by _init_worker: the process's own warm renderer.
 _worker_renderer: Renderer | None = None
@@ -122,6 +122,8 @@ def _read(cache_dir: Path, key: str, post: Post) -> RenderedPost | None:
             files=tuple(OutputFile(p, base64.b64decode(d)) for p, d in entry["files"]),
             diagnostics=tuple(Diagnostic(p, int(n), m, s) for p, n, m, s in entry["diagnostics"]),
             reading_minutes=int(entry["reading_minutes"]),
+            text=str(entry["text"]),
+            summary=str(entry["summary"]),
         )
     except (ValueError, KeyError, TypeError):
         return None
@@ -134,6 +136,8 @@ def _write(cache_dir: Path, key: str, item: RenderedPost) -> None:
         "files": [[f.path, base64.b64encode(f.data).decode("ascii")] for f in item.files],
         "diagnostics": [[d.path, d.line, d.message, d.severity] for d in item.diagnostics],
         "reading_minutes": item.reading_minutes,
+        "text": item.text,
+        "summary": item.summary,
     }
     body = json.dumps(entry, ensure_ascii=False).encode("utf-8")
     folder = cache_dir / key[:2]

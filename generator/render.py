@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
-import posixpath
+import re
 import traceback
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
@@ -25,6 +25,7 @@ from generator.errors import Diagnostic
 from generator.liquid import render_liquid
 from generator.markdown import MarkdownRenderer, TocEntry, pygments_css
 from generator.model import ComputeResult, OutputFile, Post, SiteConfig
+from generator.search import html_text
 from generator.theme import Theme
 
 EPOCH = dt.datetime(1970, 1, 1)
@@ -46,6 +47,8 @@ class RenderedPost:
     files: tuple[OutputFile, ...]
     diagnostics: tuple[Diagnostic, ...]
     reading_minutes: int
+    text: str = ""  # what a reader sees, for the search index
+    summary: str = ""  # the first paragraph's text, for meta descriptions
 
 
 @dataclass
@@ -131,7 +134,14 @@ class Renderer:
         body = self.markdown.render(post, blocks=blocks, liquid=liquid)
         diags.extend(body.diagnostics)
         return RenderedPost(
-            post, body.html, body.toc, tuple(files), tuple(diags), reading_minutes(post.body)
+            post,
+            body.html,
+            body.toc,
+            tuple(files),
+            tuple(diags),
+            reading_minutes(post.body),
+            html_text(body.html),
+            _summary(body.html),
         )
 
     def _liquid(self, post: Post) -> Callable[[str, dict[str, str]], Any]:
@@ -186,6 +196,7 @@ class Renderer:
                 content=Markup(rendered.html),
                 toc=rendered.toc,
                 reading_minutes=rendered.reading_minutes,
+                summary=rendered.summary,
                 has_charts=bool(post.charts),
             )
         return data
@@ -293,14 +304,19 @@ def relative_url(here: str, path: str) -> str:
     """``path`` (site-absolute, e.g. "/css/a.css") as seen from the output file ``here``."""
     if "://" in path or path.startswith(("#", "mailto:", "data:")):
         return path
-    target = path.lstrip("/")
-    start = posixpath.dirname(here)
-    rel = posixpath.relpath(target or ".", start or ".")
-    if path.endswith("/") and not rel.endswith("/"):
-        rel += "/"
-    if rel == "./":
-        return "./"
-    return rel
+    return "../" * here.count("/") + path.lstrip("/") or "./"
+
+
+_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.S)
+
+
+def _summary(html: str, limit: int = 200) -> str:
+    """The first plain paragraph with text (figure parts carry classes), shortened."""
+    for match in _PARAGRAPH.finditer(html):
+        text = html_text(match.group(1))
+        if text:
+            return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
+    return ""
 
 
 def _is_jekyll(post: Post) -> bool:

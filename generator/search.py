@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Sequence
-from html.parser import HTMLParser
+from html import unescape
 from typing import TYPE_CHECKING, Any
 
 from generator.model import OutputFile
@@ -24,60 +24,35 @@ INDEX_PATH = "search-index.json"
 PAGE_PATH = "search/index.html"
 INDEX_FORMAT = 1
 _SPACE = re.compile(r"\s+")
-# Elements whose text never goes into the index (void elements need no entry).
-_SKIP_TAGS = {"script", "style", "math", "svg", "template", "noscript", "canvas", "select"}
-_SKIP_CLASSES = {"headerlink", "lp-chart-data", "lp-chart-downloads", "lp-chart-control"}
-_BLOCK_TAGS = {
-    "p", "div", "li", "tr", "td", "th", "br", "pre", "h1", "h2", "h3", "h4", "h5", "h6",
-    "figcaption", "blockquote", "dd", "dt", "section", "figure", "table", "ul", "ol",
-}  # fmt: skip
-_VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source",
-         "track", "wbr"}  # fmt: skip
-
-
-class _TextExtractor(HTMLParser):
-    """Readable text of an HTML fragment, skipping the elements above."""
-
-    def __init__(self) -> None:
-        super().__init__(convert_charrefs=True)
-        self.parts: list[str] = []
-        self._stack: list[bool] = []  # per open element: does it (or an ancestor) skip text?
-
-    def _skipping(self) -> bool:
-        return bool(self._stack) and self._stack[-1]
-
-    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _BLOCK_TAGS:
-            self.parts.append(" ")
-        if tag in _VOID:
-            return
-        classes = set((dict(attrs).get("class") or "").split())
-        skip = self._skipping() or tag in _SKIP_TAGS or bool(classes & _SKIP_CLASSES)
-        self._stack.append(skip)
-
-    def handle_startendtag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
-        if tag in _BLOCK_TAGS:
-            self.parts.append(" ")
-
-    def handle_endtag(self, tag: str) -> None:
-        if tag in _VOID:
-            return
-        if self._stack:
-            self._stack.pop()
-        if tag in _BLOCK_TAGS:
-            self.parts.append(" ")
-
-    def handle_data(self, data: str) -> None:
-        if not self._skipping():
-            self.parts.append(data)
+# Elements whose text never goes into the index: code that is not prose, maths, and
+# the parts of a chart figure that repeat its data (none of them nest in themselves).
+_DROP = re.compile(
+    r"<(script|style|math|svg|template|noscript|canvas|select|textarea)\b.*?</\1\s*>"
+    r'|<details class="lp-chart-data">.*?</details>'
+    r'|<div class="lp-chart-control">.*?</div>'
+    r'|<p class="lp-chart-downloads">.*?</p>'
+    r'|<a class="headerlink"[^>]*>.*?</a>'
+    r"|<!--.*?-->",
+    re.S | re.I,
+)
+_BLOCK = re.compile(
+    r"</?(?:p|div|li|tr|td|th|br|pre|h[1-6]|figcaption|blockquote|dd|dt|section|figure"
+    r"|table|ul|ol)\b[^>]*>",
+    re.I,
+)
+_TAG = re.compile(r"<[^>]*>")
 
 
 def html_text(html: str) -> str:
-    """The text a reader sees in ``html``, whitespace collapsed."""
-    parser = _TextExtractor()
-    parser.feed(html)
-    parser.close()
-    return _SPACE.sub(" ", "".join(parser.parts)).strip()
+    """The text a reader sees in ``html``, whitespace collapsed.
+
+    Regular expressions, not an HTML parser: the markup is our own Markdown
+    output, and this runs over every post of every build.
+    """
+    text = _DROP.sub(" ", html)
+    text = _BLOCK.sub(" ", text)
+    text = _TAG.sub("", text)
+    return _SPACE.sub(" ", unescape(text)).strip()
 
 
 def index_entry(item: RenderedPost) -> dict[str, Any]:
@@ -88,7 +63,7 @@ def index_entry(item: RenderedPost) -> dict[str, Any]:
         "u": post.url.lstrip("/"),
         "t": post.title,
         "h": headings,
-        "x": html_text(item.html),
+        "x": item.text,
     }
     if post.description:
         entry["s"] = post.description

@@ -54,7 +54,7 @@ def test_builds_posts_index_tags_and_assets(make_site, run_build) -> None:
     assert index.index("First") < index.index("Second")  # sorted by order
     assert "About" not in index.split("<main")[1]  # pages are not listed as lessons
     post = built.read("posts/first/index.html")
-    assert '<a class="next" rel="next" href="../second/">' in post
+    assert '<a class="next" rel="next" href="../../posts/second/">' in post
     assert "<em>text</em>" in post and "1 min read" in post
     assert 'href="../../tags/ml/"' in post
     assert "(2)" in built.read("tags/index.html").split("ml</a>")[1][:40]
