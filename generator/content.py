@@ -153,15 +153,15 @@ def split_front_matter(text: str) -> FrontMatter:
     else:
         raise FrontMatterError(1, "front matter opened with '---' on line 1 is never closed")
     try:
-        data, key_lines = load_yaml("\n".join(lines[1:end]))
+        data, key_lines = load_yaml("\n".join(lines[1:end]), first_line=2)
     except YamlProblem as exc:
-        raise FrontMatterError(exc.line + 1, exc.message) from None
+        raise FrontMatterError(exc.line, exc.message) from None
     if data is None:
         data = {}
     if not isinstance(data, Mapping):
         raise FrontMatterError(2, f"front matter must be a mapping of keys, got a {_kind(data)}")
     body = "\n".join(lines[end + 1 :])
-    return FrontMatter(data, {k: v + 1 for k, v in key_lines.items()}, body, end + 2, True)
+    return FrontMatter(data, key_lines, body, end + 2, True)
 
 
 def _kind(value: Any) -> str:

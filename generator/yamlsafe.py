@@ -14,6 +14,7 @@ import yaml
 from yaml.nodes import MappingNode, Node
 
 MAX_ALIASES = 100
+MAX_EXPANDED = 100_000  # values in the document once aliases are expanded
 _TAG = re.compile(r"tag '([^']*)'")
 
 
@@ -26,19 +27,41 @@ class YamlProblem(Exception):
         self.message = message
 
 
+def _construct_checked(loader: Any, node: Node, deep: bool = False) -> Any:
+    """``construct_object`` whose scalar conversions fail as YAML errors with a mark.
+
+    PyYAML's safe constructors let Python's own errors escape for values such as
+    ``2024-13-45``, ``!!int abc`` or ``!!bool maybe``.
+    """
+    try:
+        return yaml.constructor.SafeConstructor.construct_object(loader, node, deep)
+    except (ValueError, KeyError, IndexError, TypeError, OverflowError) as exc:
+        shown = node.value[:40] if isinstance(node.value, str) else node.tag
+        raise yaml.constructor.ConstructorError(
+            None,
+            None,
+            f"cannot read {shown!r} as {node.tag.rsplit(':', 1)[-1]}: {exc}",
+            node.start_mark,
+        ) from None
+
+
 class _Loader(yaml.SafeLoader):
     aliases = 0
+    first_line = 1
+    construct_object = _construct_checked
 
     def compose_node(self, parent: Node | None, index: Any) -> Node | None:
         if self.check_event(yaml.AliasEvent):
             self.aliases += 1
             if self.aliases > MAX_ALIASES:
                 mark = self.peek_event().start_mark  # type: ignore[no-untyped-call]
-                raise YamlProblem(mark.line + 1, f"too many YAML aliases (more than {MAX_ALIASES})")
+                raise YamlProblem(
+                    mark.line + self.first_line, f"too many YAML aliases (more than {MAX_ALIASES})"
+                )
         return super().compose_node(parent, index)
 
 
-def _check_duplicates(node: Node) -> None:
+def _check_duplicates(node: Node, first_line: int) -> None:
     stack = [node]
     seen_nodes: set[int] = set()
     while stack:
@@ -50,7 +73,7 @@ def _check_duplicates(node: Node) -> None:
             keys: dict[str, int] = {}
             for key_node, value_node in current.value:
                 key = str(key_node.value)
-                line = key_node.start_mark.line + 1
+                line = key_node.start_mark.line + first_line
                 if key in keys and key != "<<":
                     raise YamlProblem(
                         line, f"duplicate key '{key}' (first given on line {keys[key]})"
@@ -61,45 +84,102 @@ def _check_duplicates(node: Node) -> None:
             stack.extend(current.value)
 
 
+def _check_expansion(node: Node, limit: int, first_line: int) -> None:
+    """Aliases share nodes; later stages copy and hash the data, so bound its expanded size."""
+    sizes: dict[int, int] = {}
+    active: set[int] = set()
+
+    def size(current: Node) -> int:
+        key = id(current)
+        if key in sizes:
+            return sizes[key]
+        if key in active:
+            line = current.start_mark.line + first_line
+            raise YamlProblem(line, "invalid YAML: an alias refers to its own anchor")
+        active.add(key)
+        total = 1
+        if isinstance(current.value, list):
+            for child in current.value:
+                pair = child if isinstance(child, tuple) else (child,)
+                total += sum(size(item) for item in pair)
+                if total > limit:
+                    line = current.start_mark.line + first_line
+                    raise YamlProblem(
+                        line, f"invalid YAML: aliases expand to over {limit:,} values"
+                    )
+        active.discard(key)
+        sizes[key] = total
+        return total
+
+    size(node)
+
+
 # libyaml is ~10x faster; it cannot count aliases while composing, so text that
 # defines anchors goes through the pure-Python loader, which can.
-_FastLoader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", _Loader)
+_FastLoader: type[yaml.SafeLoader] = _Loader
+if hasattr(yaml, "CSafeLoader"):
+
+    class _CLoader(yaml.CSafeLoader):
+        construct_object = _construct_checked
+
+    _FastLoader = _CLoader  # type: ignore[assignment]
 
 
-def load_yaml(text: str) -> tuple[Any, dict[str, int]]:
-    """Parse ``text``; return the data and the 1-based line of each top-level key."""
+def _reader_problem(exc: yaml.reader.ReaderError, text: str, first_line: int) -> YamlProblem:
+    line = text.count("\n", 0, exc.position) + first_line
+    code = exc.character if isinstance(exc.character, int) else 0
+    return YamlProblem(line, f"invalid YAML: control character U+{code:04X} is not allowed")
+
+
+def load_yaml(text: str, first_line: int = 1) -> tuple[Any, dict[str, int]]:
+    """Parse ``text``; return the data and the line of each top-level key.
+
+    Lines (returned and in problems) count from ``first_line``, the line of the
+    text's first line in its file.
+    """
     if "&" not in text and "*" not in text:
         try:
-            return _load(text, _FastLoader)
+            return _load(text, _FastLoader, first_line)
         except YamlProblem:
             pass  # report with the pure-Python loader's clearer messages and marks
-    return _load(text, _Loader)
+    return _load(text, _Loader, first_line)
 
 
-def _load(text: str, loader_class: type[yaml.SafeLoader]) -> tuple[Any, dict[str, int]]:
-    loader = loader_class(text)
+def _load(
+    text: str, loader_class: type[yaml.SafeLoader], first_line: int
+) -> tuple[Any, dict[str, int]]:
+    try:
+        loader = loader_class(text)  # the reader rejects control characters right away
+    except yaml.reader.ReaderError as exc:
+        raise _reader_problem(exc, text, first_line) from None
+    if isinstance(loader, _Loader):
+        loader.first_line = first_line
     try:
         node = loader.get_single_node()
         if node is None:
             return None, {}
-        _check_duplicates(node)
+        _check_duplicates(node, first_line)
+        if getattr(loader, "aliases", 0):
+            _check_expansion(node, MAX_EXPANDED, first_line)
         data = loader.construct_document(node)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark is not None else 1
+        line = mark.line + first_line if mark is not None else first_line
         problem = exc.problem or str(exc)
         tag = _TAG.search(problem)
         if isinstance(exc, yaml.constructor.ConstructorError) and tag:
             problem = f"unsupported tag '{tag.group(1)}' (only plain YAML is allowed)"
         raise YamlProblem(line, f"invalid YAML: {problem}") from None
+    except yaml.reader.ReaderError as exc:
+        raise _reader_problem(exc, text, first_line) from None
     except yaml.YAMLError as exc:
-        raise YamlProblem(1, f"invalid YAML: {exc}") from None
+        raise YamlProblem(first_line, f"invalid YAML: {exc}") from None
     except RecursionError:
-        raise YamlProblem(1, "invalid YAML: nested too deeply") from None
+        raise YamlProblem(first_line, "invalid YAML: nested too deeply") from None
     finally:
         loader.dispose()
     lines: dict[str, int] = {}
     if isinstance(node, MappingNode):
         for key_node, _ in node.value:
-            lines.setdefault(str(key_node.value), key_node.start_mark.line + 1)
+            lines.setdefault(str(key_node.value), key_node.start_mark.line + first_line)
     return data, lines
