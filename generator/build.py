@@ -79,7 +79,7 @@ def build(
     if diags.errors and not options.keep_going:
         raise BuildError(diags)
 
-    renderer = Renderer(config, theme, root)
+    renderer = Renderer(config, theme, root, page_cache=root / STATE_DIR / "pages")
     rendered = render_bodies(
         posts,
         [results.get(p.rel, ComputeResult()) for p in posts],

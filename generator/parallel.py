@@ -13,13 +13,13 @@ import base64
 import hashlib
 import json
 import os
-import tempfile
 from collections.abc import Sequence
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
 
 from generator import __version__
+from generator.diskcache import read_entry, write_entry
 from generator.errors import Diagnostic
 from generator.markdown import TocEntry
 from generator.model import ComputeResult, OutputFile, Post, SiteConfig
@@ -28,7 +28,7 @@ from generator.theme import Theme
 
 # Below this many uncached posts, starting worker processes costs more than it saves.
 PARALLEL_MIN = 24
-CACHE_FORMAT = b"lessonpress-render-3\n"
+CACHE_FORMAT = 3  # bump when RenderedPost changes
 
 # Set once in each worker process by _init_worker: the process's own warm renderer.
 _worker_renderer: Renderer | None = None
@@ -62,7 +62,9 @@ def data_files_digest(root: Path) -> str:
 
 
 def cache_key(post: Post, result: ComputeResult, config: SiteConfig, salt: str) -> str:
-    material = repr((__version__, salt, config, post, result.outputs, result.datasets))
+    material = repr(
+        (__version__, CACHE_FORMAT, salt, config, post, result.outputs, result.datasets)
+    )
     return hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()
 
 
@@ -103,16 +105,9 @@ def render_bodies(
 
 
 def _read(cache_dir: Path, key: str, post: Post) -> RenderedPost | None:
-    try:
-        data = (cache_dir / key[:2] / key).read_bytes()
-    except OSError:
+    body = read_entry(cache_dir, key)
+    if body is None:
         return None
-    if not data.startswith(CACHE_FORMAT):
-        return None
-    payload = data[len(CACHE_FORMAT) :]
-    digest, body = payload[:32], payload[32:]
-    if hashlib.sha256(body).digest() != digest:
-        return None  # half-written or corrupt: render again
     try:
         entry = json.loads(body)
         return RenderedPost(
@@ -131,6 +126,7 @@ def _read(cache_dir: Path, key: str, post: Post) -> RenderedPost | None:
 
 def _write(cache_dir: Path, key: str, item: RenderedPost) -> None:
     entry = {
+        "format": CACHE_FORMAT,
         "html": item.html,
         "toc": [[t.level, t.id, t.title] for t in item.toc],
         "files": [[f.path, base64.b64encode(f.data).decode("ascii")] for f in item.files],
@@ -139,10 +135,4 @@ def _write(cache_dir: Path, key: str, item: RenderedPost) -> None:
         "text": item.text,
         "summary": item.summary,
     }
-    body = json.dumps(entry, ensure_ascii=False).encode("utf-8")
-    folder = cache_dir / key[:2]
-    folder.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=folder, prefix=".tmp-")
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(CACHE_FORMAT + hashlib.sha256(body).digest() + body)
-    os.replace(tmp, folder / key)
+    write_entry(cache_dir, key, json.dumps(entry, ensure_ascii=False).encode("utf-8"))

@@ -7,6 +7,7 @@ Returns OutputFiles and diagnostics; never touches the output folder.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import re
 import traceback
@@ -18,9 +19,11 @@ from typing import Any
 import jinja2
 from markupsafe import Markup
 
+from generator import __version__
 from generator.charts import render_chart
 from generator.content import cell_token, chart_token, output_path, reading_minutes, slugify
 from generator.datasets import dataset_to_csv, dataset_to_json
+from generator.diskcache import read_entry, write_entry
 from generator.errors import Diagnostic
 from generator.liquid import render_liquid
 from generator.markdown import MarkdownRenderer, TocEntry, pygments_css
@@ -59,8 +62,11 @@ class Renderer:
     theme: Theme
     site_root: Path
     markdown: MarkdownRenderer = field(default_factory=MarkdownRenderer)
+    # Where finished post pages are cached by everything that shapes them (None: no cache).
+    page_cache: Path | None = None
     env: jinja2.Environment = field(init=False)
     _site: dict[str, Any] = field(init=False)
+    _templates_digest: str = field(init=False)
 
     def __post_init__(self) -> None:
         self.env = jinja2.Environment(
@@ -72,6 +78,7 @@ class Renderer:
             keep_trailing_newline=True,
         )
         self._site = self.site_context()
+        self._templates_digest = templates_digest(self.theme.templates)
         self.env.globals["url_for"] = self._relative_url_for
         self.env.globals["abs_url"] = self.abs_url
         self.env.filters["isodate"] = _isodate
@@ -273,16 +280,37 @@ class Renderer:
     def _page(self, item: RenderedPost, *, prev: Post | None, next: Post | None) -> OutputFile:
         post = item.post
         context = self.page_context(post, item)
-        template = f"{post.layout}.html"
+        prev_context = self.page_context(prev) if prev else None
+        next_context = self.page_context(next) if next else None
         target = output_path(post.url)
+        key = None
+        if self.page_cache is not None:
+            key = self._page_key(context, item.html, prev_context, next_context)
+            cached = read_entry(self.page_cache, key)
+            if cached is not None:
+                return OutputFile(target, cached)
         data = self.render_template(
-            template,
-            target,
-            page=context,
-            prev=self.page_context(prev) if prev else None,
-            next=self.page_context(next) if next else None,
+            f"{post.layout}.html", target, page=context, prev=prev_context, next=next_context
         )
+        if key is not None and self.page_cache is not None:
+            write_entry(self.page_cache, key, data)
         return OutputFile(target, data)
+
+    def _page_key(self, context: dict[str, Any], html: str, *neighbours: Any) -> str:
+        """Everything a post page is made of: templates, site, the post and its neighbours."""
+        series = self.env.globals.get("series_boxes", {})
+        material = repr(
+            (
+                __version__,
+                self._templates_digest,
+                sorted(self._site.items()),
+                sorted((k, v) for k, v in context.items() if k != "content"),
+                hashlib.sha256(html.encode("utf-8", "surrogatepass")).hexdigest(),
+                neighbours,
+                series.get(context["source"]) if isinstance(series, dict) else None,
+            )
+        )
+        return hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()
 
     def _tag_pages(self, listing: list[dict[str, Any]]) -> Iterable[OutputFile]:
         tags: dict[str, list[dict[str, Any]]] = {}
@@ -298,6 +326,17 @@ class Renderer:
             yield OutputFile(
                 here, self.render_template("tag.html", here, tag=entry, posts=tags[name])
             )
+
+
+def templates_digest(folders: Sequence[Path]) -> str:
+    """A hash of every template file: editing any of them re-renders every page."""
+    digest = hashlib.sha256()
+    for folder in folders:
+        for path in sorted(folder.rglob("*")):
+            if path.is_file():
+                digest.update(f"{path}\n".encode())
+                digest.update(path.read_bytes())
+    return digest.hexdigest()
 
 
 def relative_url(here: str, path: str) -> str:

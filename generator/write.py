@@ -1,9 +1,13 @@
 """Write stage: the only code that touches the output folder.
 
-A build is written into a fresh temporary sibling folder and swapped into place
-in one step (``renameat2(RENAME_EXCHANGE)`` on Linux), so a failed or killed
-build never leaves a half-written site: readers see the old site or the new one.
-Leftovers of a killed build are cleaned up by the next one.
+A build is written into a private sibling folder and swapped into place in one
+step (``renameat2(RENAME_EXCHANGE)`` on Linux), so a failed or killed build never
+leaves a half-written site: readers see the old site or the new one. The swap
+leaves the previous site in that private folder (``.lessonpress-prev-<name>``),
+and the next build updates it file by file — writing only files whose bytes
+changed, deleting files no longer produced — which is far cheaper than writing
+and deleting a whole site. A folder left half-updated by a killed build is
+repaired by the same byte comparison.
 """
 
 from __future__ import annotations
@@ -13,7 +17,6 @@ import errno
 import fcntl
 import os
 import shutil
-import tempfile
 from collections.abc import Iterable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -25,6 +28,7 @@ from generator.model import OutputFile
 
 TMP_PREFIX = ".lessonpress-tmp-"
 OLD_PREFIX = ".lessonpress-old-"
+STAGE_PREFIX = ".lessonpress-prev-"
 RENAME_EXCHANGE = 2
 
 
@@ -67,44 +71,78 @@ class FolderWriter:
         parent = self.out.parent
         parent.mkdir(parents=True, exist_ok=True)
         clean_leftovers(self.out)
-        tmp = Path(tempfile.mkdtemp(prefix=TMP_PREFIX + self.out.name + "-", dir=parent))
+        stage = stage_dir(self.out)
         try:
-            _fill(tmp, files)
-            os.chmod(tmp, 0o755)
-            _swap_into_place(tmp, self.out)
+            if stage.is_symlink() or (stage.exists() and not stage.is_dir()):
+                stage.unlink()
+            stage.mkdir(exist_ok=True)
+            sync_folder(stage, files)
+            os.chmod(stage, 0o755)
+            _swap_into_place(stage, self.out)
         except OSError as exc:
-            shutil.rmtree(tmp, ignore_errors=True)
+            # The stage is private and repaired by the next build; the site is untouched.
             raise BuildError(
                 [Diagnostic(str(self.out), 0, f"could not write the site: {exc.strerror or exc}")]
             ) from None
-        except BaseException:
-            shutil.rmtree(tmp, ignore_errors=True)
-            raise
 
 
-def _fill(tmp: Path, files: Iterable[OutputFile]) -> None:
+def stage_dir(out: Path) -> Path:
+    return out.parent / f"{STAGE_PREFIX}{out.name}"
+
+
+def sync_folder(folder: Path, files: Iterable[OutputFile]) -> None:
+    """Make ``folder`` hold exactly ``files``, writing only what differs."""
+    wanted = {item.path: item.data for item in files}
+    present: set[str] = set()
+    for dirpath, dirnames, filenames in os.walk(folder, topdown=False):
+        here = Path(dirpath)
+        for name in filenames:
+            path = here / name
+            rel = path.relative_to(folder).as_posix()
+            if rel in wanted and not path.is_symlink():
+                present.add(rel)
+            else:
+                path.unlink()
+        for name in dirnames:
+            sub = here / name
+            if sub.is_symlink():
+                sub.unlink()
+            elif not any(sub.iterdir()):
+                sub.rmdir()
     made: set[Path] = set()
-    for item in files:
-        target = tmp / item.path
-        folder = target.parent
-        if folder not in made:
-            folder.mkdir(parents=True, exist_ok=True)
-            made.add(folder)
+    for rel, data in wanted.items():
+        target = folder / rel
+        if rel in present and _same_bytes(target, data):
+            continue
+        parent = target.parent
+        if parent not in made:
+            parent.mkdir(parents=True, exist_ok=True)
+            made.add(parent)
         with open(target, "wb") as handle:
-            handle.write(item.data)
+            handle.write(data)
 
 
-def _swap_into_place(tmp: Path, out: Path) -> None:
+def _same_bytes(path: Path, data: bytes) -> bool:
+    try:
+        if path.stat().st_size != len(data):
+            return False
+        with open(path, "rb") as handle:
+            return handle.read() == data
+    except OSError:
+        return False
+
+
+def _swap_into_place(stage: Path, out: Path) -> None:
+    """Put ``stage`` at ``out``; the previous site (if any) ends up at ``stage``."""
     if not out.exists():
-        os.rename(tmp, out)
+        os.rename(stage, out)
         return
-    if _exchange(tmp, out):
-        shutil.rmtree(tmp, ignore_errors=True)  # tmp now holds the old site
+    if _exchange(stage, out):
         return
     old = out.parent / f"{OLD_PREFIX}{out.name}-{os.getpid()}"
     os.rename(out, old)
-    os.rename(tmp, out)
-    shutil.rmtree(old, ignore_errors=True)
+    os.rename(stage, out)
+    os.rename(old, stage)
 
 
 def _exchange(a: Path, b: Path) -> bool:

@@ -1,0 +1,66 @@
+"""Write stage: the atomic swap and the file-by-file update of the private stage folder."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from generator.errors import BuildError
+from generator.model import OutputFile
+from generator.write import FolderWriter, check_out_dir, stage_dir, sync_folder
+
+
+def files(**items: str) -> list[OutputFile]:
+    return [OutputFile(k.replace("__", "/"), v.encode()) for k, v in items.items()]
+
+
+def tree(folder: Path) -> dict[str, str]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_text()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def test_sync_writes_only_what_changed_and_removes_the_rest(tmp_path: Path) -> None:
+    sync_folder(tmp_path, files(a="1", b__c="2", d__e__f="3"))
+    kept = os.stat(tmp_path / "a")
+    sync_folder(tmp_path, files(a="1", b__c="changed", g="new"))
+    assert tree(tmp_path) == {"a": "1", "b/c": "changed", "g": "new"}
+    assert os.stat(tmp_path / "a").st_mtime_ns == kept.st_mtime_ns  # untouched
+    assert not (tmp_path / "d").exists()  # emptied folders go too
+
+
+def test_sync_turns_a_file_into_a_folder_and_back(tmp_path: Path) -> None:
+    sync_folder(tmp_path, files(x="file"))
+    sync_folder(tmp_path, files(x__index="page"))
+    assert tree(tmp_path) == {"x/index": "page"}
+    sync_folder(tmp_path, files(x="file again"))
+    assert tree(tmp_path) == {"x": "file again"}
+
+
+def test_sync_repairs_a_half_written_file(tmp_path: Path) -> None:
+    sync_folder(tmp_path, files(a="complete contents"))
+    (tmp_path / "a").write_text("complete")  # as if a build was killed mid-write
+    sync_folder(tmp_path, files(a="complete contents"))
+    assert tree(tmp_path) == {"a": "complete contents"}
+
+
+def test_swap_keeps_the_previous_site_privately_for_the_next_build(tmp_path: Path) -> None:
+    out = tmp_path / "site"
+    writer = FolderWriter(out)
+    writer.write(files(index="one"))
+    writer.write(files(index="two"))
+    assert tree(out) == {"index": "two"}
+    assert tree(stage_dir(out)) == {"index": "one"}
+    writer.write(files(index="three", other="x"))
+    assert tree(out) == {"index": "three", "other": "x"}
+
+
+@pytest.mark.parametrize("name", [".", "content"])
+def test_out_dir_refuses_the_source_and_content(tmp_path: Path, name: str) -> None:
+    (tmp_path / "content").mkdir()
+    with pytest.raises(BuildError):
+        check_out_dir(tmp_path / name, tmp_path)
