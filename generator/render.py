@@ -61,7 +61,7 @@ class Renderer:
     config: SiteConfig
     theme: Theme
     site_root: Path
-    markdown: MarkdownRenderer = field(default_factory=MarkdownRenderer)
+    _markdown: MarkdownRenderer | None = field(default=None, init=False)
     # Where finished post pages are cached by everything that shapes them (None: no cache).
     page_cache: Path | None = None
     env: jinja2.Environment = field(init=False)
@@ -84,6 +84,13 @@ class Renderer:
         self.env.filters["isodate"] = _isodate
         self.env.filters["longdate"] = _longdate
         self.env.filters["slug"] = lambda text: slugify(str(text)) or "tag"
+
+    @property
+    def markdown(self) -> MarkdownRenderer:
+        """Made on first use: a build whose bodies are all cached never needs one."""
+        if self._markdown is None:
+            self._markdown = MarkdownRenderer()
+        return self._markdown
 
     # ------------------------------------------------------------------ URLs
 
