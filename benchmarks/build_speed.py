@@ -1,0 +1,209 @@
+"""Build-speed benchmark (issue 9): lessonpress against Hugo on the shared corpus.
+
+For each N it writes ``make_corpus.py --n N`` (src and hugo peers), then measures,
+as the median of ``--runs`` runs:
+
+- clean build: no output folder and no caches (``.lessonpress/`` removed);
+- clean output, warm cache: the output folder removed, caches kept;
+- no-op rebuild: nothing changed (checks the output is byte-identical to a clean build);
+- edit one post: one post's text changed (checks index, tags and neighbours are updated);
+- Hugo 0.111 clean build and rebuild of the same corpus (when ``hugo`` is installed);
+- peak memory (max RSS of the build process and its workers);
+- ``lessonpress --help`` start-up time, and whether numpy/torch were imported.
+
+Run: ``python benchmarks/build_speed.py [--n 100 1000 10000] [--runs 5]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import os
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parent.parent
+CORPUS = Path(os.environ.get("LESSONPRESS_CORPUS", REPO.parent / "shared/bench/make_corpus.py"))
+if not CORPUS.is_file():
+    CORPUS = Path("/work/shared/bench/make_corpus.py")
+
+
+def run(cmd: list[str], cwd: Path | None = None) -> tuple[float, int]:
+    """Wall time and peak RSS (KiB) of one command, children included."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    result = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, check=False)
+    elapsed = time.perf_counter() - start
+    if result.returncode != 0:
+        raise SystemExit(f"{' '.join(cmd)} failed:\n{result.stderr[-2000:]}")
+    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return elapsed, max(peak, before)
+
+
+def peak_rss(cmd: list[str]) -> int:
+    """Max RSS in KiB of a command and its children, via GNU time when present."""
+    gnu_time = shutil.which("time") or "/usr/bin/time"
+    if not Path(gnu_time).exists():
+        return 0
+    result = subprocess.run(
+        [gnu_time, "-f", "%M", *cmd], capture_output=True, text=True, check=False
+    )
+    lines = [line for line in result.stderr.strip().splitlines() if line.strip().isdigit()]
+    return int(lines[-1]) if lines else 0
+
+
+def digest(folder: Path) -> str:
+    h = hashlib.sha256()
+    for path in sorted(folder.rglob("*")):
+        if path.is_file():
+            h.update(path.relative_to(folder).as_posix().encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()
+
+
+def make_site(n: int, root: Path) -> tuple[Path, Path]:
+    corpus = root / f"corpus{n}"
+    if not corpus.exists():
+        subprocess.run(
+            [
+                sys.executable,
+                str(CORPUS),
+                "--n",
+                str(n),
+                "--out",
+                str(corpus),
+                "--peers",
+                "src,hugo",
+            ],
+            check=True,
+            capture_output=True,
+        )
+    site = root / f"site{n}"
+    if not site.exists():
+        (site / "content").mkdir(parents=True)
+        shutil.copytree(corpus / "src", site / "content" / "posts")
+        (site / "site.yml").write_text("title: Bench\nbase_url: https://bench.example.org/\n")
+    return site, corpus / "hugo"
+
+
+def lessonpress(site: Path, out: Path, *extra: str) -> list[str]:
+    return [sys.executable, "-m", "generator", "build", "--source", str(site), "--out", str(out),
+            "-q", *extra]  # fmt: skip
+
+
+def clean(site: Path, out: Path) -> None:
+    shutil.rmtree(out, ignore_errors=True)
+    shutil.rmtree(site / ".lessonpress", ignore_errors=True)
+    for leftover in out.parent.glob(f".lessonpress-*-{out.name}*"):
+        shutil.rmtree(leftover, ignore_errors=True)
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def bench(n: int, runs: int, root: Path) -> dict[str, float | str]:
+    site, hugo_site = make_site(n, root)
+    out = root / f"out{n}"
+    row: dict[str, float | str] = {"n": n}
+
+    cold = []
+    for _ in range(runs):
+        clean(site, out)
+        cold.append(run(lessonpress(site, out))[0])
+    row["clean"] = median(cold)
+    reference = digest(out)
+
+    warm = []
+    for _ in range(runs):
+        shutil.rmtree(out)
+        warm.append(run(lessonpress(site, out))[0])
+    row["clean_warm_cache"] = median(warm)
+
+    noop = [run(lessonpress(site, out))[0] for _ in range(runs)]
+    row["noop"] = median(noop)
+    row["noop_identical"] = "yes" if digest(out) == reference else "NO"
+
+    single = root / f"single{n}"
+    shutil.rmtree(single, ignore_errors=True)
+    run(lessonpress(site, single, "-j", "1", "--rerun"))
+    row["single_process_identical"] = "yes" if digest(single) == reference else "NO"
+    shutil.rmtree(single, ignore_errors=True)
+
+    post = sorted((site / "content" / "posts").glob("*.md"))[n // 2]
+    original = post.read_text()
+    edits = []
+    for i in range(runs):
+        post.write_text(original.replace("\n\n", f"\n\nEdited paragraph {i}.\n\n", 1))
+        edits.append(run(lessonpress(site, out))[0])
+    post.write_text(original)
+    run(lessonpress(site, out))
+    row["edit_one"] = median(edits)
+
+    clean(site, out)
+    row["peak_mb"] = peak_rss(lessonpress(site, out)) / 1024
+
+    if shutil.which("hugo"):
+        hugo_out = root / f"hugo_out{n}"
+        hugo_clean = []
+        for _ in range(runs):
+            shutil.rmtree(hugo_out, ignore_errors=True)
+            shutil.rmtree(hugo_site / "resources", ignore_errors=True)
+            hugo_clean.append(run(["hugo", "--quiet", "-d", str(hugo_out)], cwd=hugo_site)[0])
+        row["hugo_clean"] = median(hugo_clean)
+        hugo_noop = [run(["hugo", "--quiet", "-d", str(hugo_out)], cwd=hugo_site)[0]
+                     for _ in range(runs)]  # fmt: skip
+        row["hugo_noop"] = median(hugo_noop)
+        row["ratio"] = float(row["clean"]) / float(row["hugo_clean"])
+    return row
+
+
+def startup() -> tuple[float, bool]:
+    times = []
+    for _ in range(7):
+        times.append(run([sys.executable, "-m", "generator", "--help"], cwd=REPO)[0])
+    probe = subprocess.run(
+        [sys.executable, "-c", "import sys; from generator.cli import main; "
+         "main(['--help']) if False else None; "
+         "print('numpy' in sys.modules or 'torch' in sys.modules)"],
+        capture_output=True, text=True, cwd=REPO, check=False,
+    )  # fmt: skip
+    return median(times), probe.stdout.strip() == "True"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--n", type=int, nargs="+", default=[100, 1000])
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--work", type=Path, default=Path("/tmp/lessonpress-bench"))
+    args = parser.parse_args()
+    args.work.mkdir(parents=True, exist_ok=True)
+    print(f"machine: {os.cpu_count()} cores; median of {args.runs} runs; seconds")
+    header = ("N", "clean", "clean out+warm cache", "no-op", "edit one", "Hugo clean",
+              "Hugo no-op", "ratio LP/Hugo", "peak MB", "no-op identical",
+              "-j1 identical")  # fmt: skip
+    print(" | ".join(header))
+    for n in args.n:
+        r = bench(n, args.runs, args.work)
+
+        def cell(key: str, fmt: str = "{:.2f}", r: dict[str, float | str] = r) -> str:
+            value = r.get(key, "-")
+            return fmt.format(value) if isinstance(value, float) else str(value)
+
+        print(" | ".join([str(n), cell("clean"), cell("clean_warm_cache"), cell("noop"),
+                          cell("edit_one"), cell("hugo_clean"), cell("hugo_noop"), cell("ratio"),
+                          cell("peak_mb", "{:.0f}"), cell("noop_identical"),
+                          cell("single_process_identical")]), flush=True)  # fmt: skip
+    help_time, heavy = startup()
+    print(
+        f"lessonpress --help: {help_time * 1000:.0f} ms (median of 7, includes interpreter start)"
+    )
+    print(f"numpy/torch imported by the CLI: {'YES' if heavy else 'no'}")
+
+
+if __name__ == "__main__":
+    main()
