@@ -79,7 +79,10 @@ def build(
     if diags.errors and not options.keep_going:
         raise BuildError(diags)
 
-    renderer = Renderer(config, theme, root, page_cache=root / STATE_DIR / "pages")
+    state = root / STATE_DIR
+    renderer = Renderer(
+        config, theme, root, page_cache=state / "pages", template_cache=state / "templates"
+    )
     rendered = render_bodies(
         posts,
         [results.get(p.rel, ComputeResult()) for p in posts],

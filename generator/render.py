@@ -64,6 +64,8 @@ class Renderer:
     _markdown: MarkdownRenderer | None = field(default=None, init=False)
     # Where finished post pages are cached by everything that shapes them (None: no cache).
     page_cache: Path | None = None
+    # Where compiled templates are kept between builds (None: compile every time).
+    template_cache: Path | None = None
     env: jinja2.Environment = field(init=False)
     _site: dict[str, Any] = field(init=False)
     _templates_digest: str = field(init=False)
@@ -76,6 +78,7 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
+            bytecode_cache=_bytecode_cache(self.template_cache),
         )
         self._site = self.site_context()
         self._templates_digest = templates_digest(self.theme.templates)
@@ -333,6 +336,13 @@ class Renderer:
             yield OutputFile(
                 here, self.render_template("tag.html", here, tag=entry, posts=tags[name])
             )
+
+
+def _bytecode_cache(folder: Path | None) -> jinja2.BytecodeCache | None:
+    if folder is None:
+        return None
+    folder.mkdir(parents=True, exist_ok=True)
+    return jinja2.FileSystemBytecodeCache(str(folder))
 
 
 def templates_digest(folders: Sequence[Path]) -> str:
