@@ -109,7 +109,8 @@ def _walk(base: Path, root: Path, diags: Diagnostics) -> Iterator[Path]:
                 continue
             if path.is_symlink() and not _inside(path, root):
                 rel = path.relative_to(root).as_posix()
-                diags.error(rel, 0, "symlink points outside the site; refused")
+                problem = "points outside the site" if path.exists() else "is broken or a loop"
+                diags.error(rel, 0, f"symlink {problem}; refused")
                 continue
             if path.is_file():
                 yield path

@@ -30,6 +30,10 @@ TMP_PREFIX = ".lessonpress-tmp-"
 OLD_PREFIX = ".lessonpress-old-"
 STAGE_PREFIX = ".lessonpress-prev-"
 RENAME_EXCHANGE = 2
+# Folders of a site the build reads (or keeps state in); replacing one would lose them.
+AUTHOR_FOLDERS = (
+    "content", "templates", "static", ".lessonpress", "_posts", "_drafts", "_layouts", "_includes",
+)  # fmt: skip
 
 
 class Writer(Protocol):
@@ -55,8 +59,12 @@ def check_out_dir(out: Path, source: Path) -> None:
         reason = f"refusing to write the site into {out_r}"
     elif out_r == src_r or out_r in src_r.parents:
         reason = f"--out {out} is the source folder or contains it; choose a folder such as site/"
-    elif (src_r / "content") in out_r.parents or out_r == src_r / "content":
-        reason = f"--out {out} is inside content/"
+    else:
+        for name in AUTHOR_FOLDERS:
+            folder = src_r / name
+            if out_r == folder or folder in out_r.parents:
+                reason = f"--out {out} is inside {name}/, which holds the site's own files"
+                break
     if reason:
         raise BuildError([Diagnostic(str(out), 0, reason)])
 
