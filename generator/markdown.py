@@ -1,9 +1,11 @@
 """Render stage: a post's Markdown body to an HTML fragment.
 
 Order of passes (each keeps .md line numbers for its diagnostics):
-Liquid (Jekyll posts only) -> math to MathML placeholders -> Python-Markdown
--> placeholders back (math, highlight, cells, charts). Knows nothing about
-templates or output files; cell and chart HTML is handed in by the caller.
+Chart.js 2 check of inline scripts -> Liquid (Jekyll posts only) -> math to
+MathML placeholders -> list indentation to 4 spaces a level -> Python-Markdown
+-> placeholders back (math, highlight, cells, charts; also in the TOC).
+Knows nothing about templates or output files; cell and chart HTML is handed
+in by the caller.
 """
 
 from __future__ import annotations
@@ -21,8 +23,9 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
 
 from generator.errors import Diagnostic
+from generator.jekyll import legacy_chart_warnings, normalise_list_indent
 from generator.model import CellOutput, Post
-from generator.texmath import protect_math, restore
+from generator.texmath import TOKEN, protect_math, restore
 
 EXTENSIONS = [
     "toc",
@@ -50,13 +53,14 @@ EXTENSION_CONFIGS: dict[str, dict[str, Any]] = {
     "footnotes": {"UNIQUE_IDS": True},
 }
 TOKEN_PARAGRAPH = re.compile(r"<p>(LP(?:CELL|CHART)\d+X)</p>|(LP(?:CELL|CHART)\d+X)")
+_TAG = re.compile(r"<[^>]*>")
 
 
 @dataclass(frozen=True)
 class TocEntry:
     level: int
     id: str
-    title: str
+    title: str  # HTML: text escaped, math as MathML
 
 
 @dataclass(frozen=True)
@@ -70,8 +74,11 @@ class MarkdownRenderer:
     """One warm Python-Markdown instance; reuse it for every post of a process."""
 
     def __init__(self) -> None:
+        # The stash of the post being rendered, so heading ids can spell out their math.
+        self._stash: Mapping[str, str] = {}
+        configs = {**EXTENSION_CONFIGS, "toc": {**EXTENSION_CONFIGS["toc"], "slugify": self._slug}}
         self._md = markdown.Markdown(
-            extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS, output_format="html"
+            extensions=EXTENSIONS, extension_configs=configs, output_format="html"
         )
         self._code_formatter = HtmlFormatter(cssclass="highlight", wrapcode=True)
         self._python = PythonLexer()
@@ -88,19 +95,31 @@ class MarkdownRenderer:
         ``liquid`` is a callable ``(text, stash) -> (text, diagnostics)`` for Jekyll posts.
         """
         stash: dict[str, str] = {}
-        diags: list[Diagnostic] = []
         text = post.body
+        diags = legacy_chart_warnings(text, path=post.rel, first_line=post.body_line)
         if liquid is not None:
             text, found = liquid(text, stash)
             diags.extend(found)
         text, found = protect_math(text, path=post.rel, first_line=post.body_line, stash=stash)
         diags.extend(found)
+        # CommonMark's list indentation, which GitHub, kramdown and most authors use.
+        text = normalise_list_indent(text)
         self._md.reset()
-        body = self._md.convert(text)
+        self._stash = stash
+        try:
+            body = self._md.convert(text)
+        finally:
+            self._stash = {}
         body = restore(body, stash)
         body = TOKEN_PARAGRAPH.sub(lambda m: blocks.get(m.group(1) or m.group(2), m.group(0)), body)
-        toc = tuple(_flatten(getattr(self._md, "toc_tokens", [])))
+        toc = tuple(_flatten(getattr(self._md, "toc_tokens", []), stash))
         return RenderedBody(body, toc, tuple(diags))
+
+    def _slug(self, value: str, separator: str) -> str:
+        """A heading id; math placeholders become the text of their MathML (σ, x1...)."""
+        if self._stash:
+            value = TOKEN.sub(lambda m: _plain(self._stash.get(m.group(0), "")), value)
+        return slugify_unicode(value, separator)
 
     def cell_html(
         self,
@@ -124,12 +143,17 @@ class MarkdownRenderer:
         return "".join(parts)
 
 
-def _flatten(tokens: list[dict[str, Any]]) -> list[TocEntry]:
+def _flatten(tokens: list[dict[str, Any]], stash: Mapping[str, str]) -> list[TocEntry]:
     out = []
     for token in tokens:
-        out.append(TocEntry(int(token["level"]), str(token["id"]), str(token["name"])))
-        out.extend(_flatten(token.get("children", [])))
+        title = TOKEN.sub(lambda m: stash.get(m.group(0), m.group(0)), str(token["name"]))
+        out.append(TocEntry(int(token["level"]), str(token["id"]), title))
+        out.extend(_flatten(token.get("children", []), stash))
     return out
+
+
+def _plain(html_text: str) -> str:
+    return html.unescape(_TAG.sub("", html_text))
 
 
 def pygments_css() -> str:

@@ -401,6 +401,7 @@ _OPNAME_SPACED = re.compile(r"\\operatorname\s*\{([^{}]*[^A-Za-z{}][^{}]*)\}")
 _DROP = re.compile(r"\\label\s*\{[^{}]*\}|\\nonumber\b|\\notag\b")
 _RENAME = (
     (re.compile(r"\\bm(?![A-Za-z])"), r"\\boldsymbol"),
+    (re.compile(r"\\sim(?![A-Za-z])"), r"\\thicksim"),  # latex2mathml's \sim is a "~" <mi>
     (re.compile(r"\\\\\s*\[[-+0-9.]+\s*[a-z]{2}\]"), r"\\\\"),  # "\\[2pt]" -> "\\"
     (re.compile(r"\\begin\{(aligned|alignedat|eqnarray\*?)\}"), r"\\begin{align*}"),
     (re.compile(r"\\end\{(aligned|alignedat|eqnarray\*?)\}"), r"\\end{align*}"),
