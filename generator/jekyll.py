@@ -4,7 +4,8 @@ Two text passes over a post body, both keeping the line count:
 
 - :func:`legacy_chart_warnings` finds hand-written ``<script>`` embeds configured
   for Chart.js 2 (``xAxes``/``yAxes`` arrays, ``horizontalBar``); the site ships
-  Chart.js 4, which ignores those options silently, so the author gets a warning.
+  Chart.js 4, which drops those settings (with a console error only a reader's
+  browser shows), so the author gets a warning at build time.
 - :func:`normalise_list_indent` rewrites list indentation from CommonMark's rule
   (an item's content starts where its first line's text starts, e.g. two spaces
   after ``- ``) to Python-Markdown's four spaces per level, so paragraphs, code
@@ -51,8 +52,9 @@ def legacy_chart_warnings(text: str, *, path: str, first_line: int) -> list[Diag
             names = " and ".join(f"'{n}'" for n in sorted({hit.group(1) for hit in axes}))
             warn(
                 axes[0].start(1),
-                f"Chart.js 2 scale options {names} are ignored by Chart.js 4, which this site "
-                "uses: write options.scales as { x: {...}, y: {...} }",
+                f"Chart.js 2 scale options {names} are invalid in Chart.js 4, which this site "
+                "uses (the axes lose their settings): "
+                "write options.scales as { x: {...}, y: {...} }",
             )
         bar = _HORIZONTAL_BAR.search(hidden, start, end)
         if bar:

@@ -264,8 +264,9 @@ def test_chart_js_2_warning_names_file_and_line() -> None:
     text = "Intro\n\n<script>\nnew Chart(c, {options: {scales: {\n  yAxes: [{}]}}});\n</script>\n"
     found = legacy_chart_warnings(text, path="_posts/a.md", first_line=5)
     assert [str(d) for d in found] == [
-        "_posts/a.md:9: warning: Chart.js 2 scale options 'yAxes' are ignored by Chart.js 4, "
-        "which this site uses: write options.scales as { x: {...}, y: {...} }"
+        "_posts/a.md:9: warning: Chart.js 2 scale options 'yAxes' are invalid in Chart.js 4, "
+        "which this site uses (the axes lose their settings): "
+        "write options.scales as { x: {...}, y: {...} }"
     ]
     bar = "<script>new Chart(c, {type: 'horizontalBar'})</script>"
     assert "indexAxis" in legacy_chart_warnings(bar, path="a.md", first_line=1)[0].message
