@@ -3,10 +3,11 @@
     python scripts/screenshots.py [OUT_DIR] [--site DIR] [--page URL_PATH ...]
 
 Builds the example site (``content/``) into a temporary folder unless ``--site`` names an
-already built one, serves it on 127.0.0.1, and writes for each viewport and colour scheme a
-full-page PNG, the same page cut into screen-sized slices (``OUT_DIR/slices/``) and one PNG per
-chart figure into OUT_DIR (default ``screenshots/``, which git
-ignores). Uses Debian's /usr/bin/chromium through Playwright; never downloads a browser.
+already built one, serves it on 127.0.0.1, and writes into OUT_DIR (default ``screenshots/``,
+which git ignores), for each viewport and colour scheme: a full-page PNG, the same page cut
+into screen-sized slices (``OUT_DIR/slices/``), one PNG per chart figure, and one per slider
+chart with its slider moved to the end. Uses Debian's /usr/bin/chromium through Playwright;
+never downloads a browser. Exits 1 if a page logged an error or scrolls sideways.
 """
 
 from __future__ import annotations
@@ -86,6 +87,12 @@ def _shoot_one(
     for figure in page.locator("figure.lp-chart").all():
         figure.screenshot(path=str(out / f"{name}-{figure.get_attribute('id')}.png"))
     _full_page(page, out / f"{name}.png")
+    # Each slider at its last value too (for the lesson: the learning rate that diverges).
+    for figure in page.locator("figure.lp-chart:has(input[type=range])").all():
+        figure.locator("input[type=range]").focus()
+        page.keyboard.press("End")
+        page.wait_for_timeout(300)
+        figure.screenshot(path=str(out / f"{name}-{figure.get_attribute('id')}-end.png"))
     overflow = page.evaluate(
         "() => document.documentElement.scrollWidth - document.documentElement.clientWidth"
     )

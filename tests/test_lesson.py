@@ -122,6 +122,7 @@ def test_lesson_has_all_its_charts_with_tables_and_downloads(example: Example) -
         "descent-loss-chart",
         "descent-path-chart",
         "nn-loss-chart",
+        "nn-excess-chart",
     ]
     assert page.count('<details class="lp-chart-data"') == len(ids)
     assert page.count('<p class="lp-chart-downloads"') == len(ids)
@@ -198,6 +199,8 @@ def test_nn_linear_learns_the_closed_form_line(example: Example) -> None:
     training = example.dataset(LESSON, "nn_training")["columns"]
     assert training["loss"][-1] < training["loss"][0]
     assert training["loss"][-1] == pytest.approx(training["closed_form"][0], rel=1e-3)
+    assert all(e > 0 for e in training["excess"])  # drawn on a log axis
+    assert training["excess"][-1] < 1e-6 * training["excess"][0]
 
 
 def test_mle_readout_and_variances_match_the_sample(example: Example) -> None:

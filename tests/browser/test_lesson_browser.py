@@ -29,6 +29,7 @@ LESSON_CHARTS = [
     "descent-loss-chart",
     "descent-path-chart",
     "nn-loss-chart",
+    "nn-excess-chart",
 ]
 
 # What a chart draws, as plain data; and how much of its canvas is painted.
