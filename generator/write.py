@@ -78,6 +78,12 @@ class FolderWriter:
     def write(self, files: Iterable[OutputFile]) -> None:
         parent = self.out.parent
         parent.mkdir(parents=True, exist_ok=True)
+        # Builds of different sites into one folder take turns (the build lock is per site);
+        # otherwise both would update the same stage and the site would mix the two.
+        with _folder_lock(parent):
+            self._write(files)
+
+    def _write(self, files: Iterable[OutputFile]) -> None:
         clean_leftovers(self.out)
         stage = stage_dir(self.out)
         try:
@@ -92,6 +98,16 @@ class FolderWriter:
             raise BuildError(
                 [Diagnostic(str(self.out), 0, f"could not write the site: {exc.strerror or exc}")]
             ) from None
+
+
+@contextmanager
+def _folder_lock(folder: Path) -> Iterator[None]:
+    fd = os.open(folder, os.O_RDONLY | os.O_DIRECTORY)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 def stage_dir(out: Path) -> Path:
