@@ -526,7 +526,10 @@ def _make_post(
     layout = _layout(v.get("layout"), src, fm, layouts, diags)
     if layout is None:
         return None
-    kind: Literal["post", "page"] = "page" if layout == "page" or src.kind == "page" else "post"
+    # Jekyll: a file in _posts/ is a post whatever its layout (a page elsewhere).
+    kind: Literal["post", "page"] = "page" if layout == "page" else "post"
+    if src.jekyll:
+        kind = "post" if src.kind == "post" else "page"
     categories = v.get("categories", ()) + v.get("category", ())
     try:
         url = _url(v.get("permalink"), kind, src, root, config, slug, date, categories)
@@ -653,10 +656,20 @@ def load_posts(
 
 def check_url_collisions(posts: list[Post], diags: Diagnostics) -> None:
     seen: dict[str, Post] = {}
+    data: dict[str, Post] = {}
     for post in posts:
         key = unicodedata.normalize("NFC", output_path(post.url)).casefold()
         other = seen.get(key)
         if other is not None:
             diags.error(post.rel, 0, f"writes the same URL {post.url} as {other.rel}")
+            continue
+        seen[key] = post
+        if not (post.cells or post.charts):
+            continue
+        folder = post.data_slug.casefold()
+        other = data.get(folder)
+        if other is not None:
+            message = f"publishes data to data/{post.data_slug}/ like {other.rel}; give one a slug"
+            diags.error(post.rel, 0, message)
         else:
-            seen[key] = post
+            data[folder] = post

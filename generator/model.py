@@ -97,8 +97,8 @@ class Post:
 
     @property
     def data_slug(self) -> str:
-        """Folder name under ``data/`` for this post's datasets."""
-        return self.url.strip("/").replace("/", "-") or "index"
+        """Folder name under ``data/`` for this post's datasets: its slug."""
+        return self.slug
 
 
 @dataclass(frozen=True)

@@ -28,7 +28,7 @@ from generator.theme import Theme
 
 # Below this many uncached posts, starting worker processes costs more than it saves.
 PARALLEL_MIN = 24
-CACHE_FORMAT = 3  # bump when RenderedPost changes
+CACHE_FORMAT = 4  # bump when RenderedPost changes
 
 # Set once in each worker process by _init_worker: the process's own warm renderer.
 _worker_renderer: Renderer | None = None
@@ -54,7 +54,8 @@ def data_files_digest(root: Path) -> str:
         for dirpath, dirnames, filenames in os.walk(base):
             dirnames.sort()
             for name in sorted(filenames):
-                if name.endswith((".md", ".markdown")):
+                # Posts are hashed by content already; included .md files are not.
+                if name.endswith((".md", ".markdown")) and folder in ("content", "_posts"):
                     continue
                 stat = os.stat(os.path.join(dirpath, name))
                 digest.update(f"{dirpath}/{name}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())
@@ -119,6 +120,7 @@ def _read(cache_dir: Path, key: str, post: Post) -> RenderedPost | None:
             reading_minutes=int(entry["reading_minutes"]),
             text=str(entry["text"]),
             summary=str(entry["summary"]),
+            datasets=tuple(str(name) for name in entry["datasets"]),
         )
     except (ValueError, KeyError, TypeError):
         return None
@@ -134,5 +136,6 @@ def _write(cache_dir: Path, key: str, item: RenderedPost) -> None:
         "reading_minutes": item.reading_minutes,
         "text": item.text,
         "summary": item.summary,
+        "datasets": list(item.datasets),
     }
     write_entry(cache_dir, key, json.dumps(entry, ensure_ascii=False).encode("utf-8"))

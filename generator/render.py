@@ -52,6 +52,7 @@ class RenderedPost:
     reading_minutes: int
     text: str = ""  # what a reader sees, for the search index
     summary: str = ""  # the first paragraph's text, for meta descriptions
+    datasets: tuple[str, ...] = ()  # names of the datasets the post's cells published
 
 
 @dataclass
@@ -128,7 +129,7 @@ class Renderer:
                 outputs.get(cell.index),
                 hide_code=cell.options.hide_code,
                 hide_output=cell.options.hide_output,
-                anchor=f"cell-{cell.index + 1}",
+                anchor=f"cell-{cell.options.name or cell.index + 1}",
             )
         for chart in post.charts:
             rendered = render_chart(
@@ -159,6 +160,7 @@ class Renderer:
             reading_minutes(post.body),
             html_text(body.html),
             _summary(body.html),
+            tuple(sorted(result.datasets)),
         )
 
     def _liquid(self, post: Post) -> Callable[[str, dict[str, str]], Any]:
@@ -214,6 +216,14 @@ class Renderer:
                 toc=rendered.toc,
                 reading_minutes=rendered.reading_minutes,
                 summary=rendered.summary,
+                datasets=[
+                    {
+                        "name": name,
+                        "json": f"/data/{post.data_slug}/{name}.json",
+                        "csv": f"/data/{post.data_slug}/{name}.csv",
+                    }
+                    for name in rendered.datasets
+                ],
                 has_charts=bool(post.charts),
             )
         return data

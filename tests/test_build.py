@@ -268,3 +268,39 @@ def test_usage_error_exits_2() -> None:
         check=False,
     )
     assert result.returncode == 2
+
+
+def test_every_dataset_is_linked_for_download_and_named_cells_get_anchors(
+    make_site, run_build
+) -> None:
+    post = """---
+title: Data
+---
+```python {compute name=setup}
+dataset("squares", x=[1, 2, 3], y=[1, 4, 9])
+print("ok")
+```
+"""
+    built = run_build(make_site({"content/posts/data-post.md": post}))
+    assert built.code == 0, built.err
+    page = built.read("posts/data-post/index.html")
+    assert 'id="cell-setup"' in page
+    assert 'href="../../data/data-post/squares.json" download' in page
+    assert 'href="../../data/data-post/squares.csv" download' in page
+    assert built.read("data/data-post/squares.csv").splitlines()[0] == "x,y"
+
+
+def test_two_posts_publishing_data_under_one_slug_are_an_error(make_site, run_build) -> None:
+    cell = '```python {compute}\ndataset("d", x=[1])\n```\n'
+    built = run_build(
+        make_site(
+            {
+                "content/a/lesson.md": f"---\ntitle: A\npermalink: /a/\n---\n{cell}",
+                "content/b/lesson.md": f"---\ntitle: B\npermalink: /b/\n---\n{cell}",
+            }
+        )
+    )
+    assert built.code == 1
+    assert (
+        "content/b/lesson.md: publishes data to data/lesson/ like content/a/lesson.md" in built.err
+    )

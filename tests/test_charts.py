@@ -42,7 +42,7 @@ def make_post(root: Path, *charts: ChartBlock) -> Post:
 
 
 def data_url(name: str, ext: str) -> str:
-    return f"/lessons/data/posts-lr/{name}.{ext}"
+    return f"/lessons/data/lr/{name}.{ext}"
 
 
 def render(
@@ -147,8 +147,8 @@ def test_fixed_seed_chart_renders_with_its_numbers(tmp_path: Path) -> None:
     assert scales["y"]["title"]["text"] == "Yield (t)"
     assert cfg["sources"]["s0"]["columns"]["yield"] == [20, 40, 60, 80, 100, 80, 60, 40, 20]
     assert {f.path for f in result.files} == {
-        "data/posts-lr/chart-1.json",
-        "data/posts-lr/chart-1.csv",
+        "data/lr/chart-1.json",
+        "data/lr/chart-1.csv",
     }
 
 
@@ -493,13 +493,13 @@ def test_csv_next_to_the_post(tmp_path: Path) -> None:
     cfg = config_of(result.html)
     assert cfg["sources"]["s0"]["columns"] == {"fertilizer": [0, 1, 2], "yield": [20, 40.5, None]}
     files = {f.path: f.data for f in result.files}
-    assert files["data/posts-lr/yield.csv"] == b"fertilizer,yield\n0,20\n1,40.5\n2,\n"
-    assert json.loads(files["data/posts-lr/yield.json"]) == {
+    assert files["data/lr/yield.csv"] == b"fertilizer,yield\n0,20\n1,40.5\n2,\n"
+    assert json.loads(files["data/lr/yield.json"]) == {
         "name": "yield",
         "kind": "table",
         "columns": {"fertilizer": [0, 1, 2], "yield": [20, 40.5, None]},
     }
-    assert 'href="/lessons/data/posts-lr/yield.csv"' in result.html
+    assert 'href="/lessons/data/lr/yield.csv"' in result.html
 
 
 def test_csv_relative_to_the_site_root(tmp_path: Path) -> None:
@@ -611,8 +611,8 @@ def test_figure_markup_is_accessible_and_complete(tmp_path: Path) -> None:
     assert page.tables[0]["head"] == [["slope", "mse"]]
     assert page.rows() == [["0", "4.5"], ["0.5", "1.25"], ["1", "0.02"], ["1.5", "1.3"]]
     assert page.links == [
-        "/lessons/data/posts-lr/mse_curve.json",
-        "/lessons/data/posts-lr/mse_curve.csv",
+        "/lessons/data/lr/mse_curve.json",
+        "/lessons/data/lr/mse_curve.csv",
     ]
     assert "\n\n" not in html  # a blank line would end the raw HTML block in Markdown
 
@@ -645,7 +645,7 @@ def test_large_data_is_fetched_small_data_inlined(tmp_path: Path) -> None:
     )
     assert config_of(large.html)["sources"]["s0"] == {
         "kind": "table",
-        "url": "/lessons/data/posts-lr/big.json",
+        "url": "/lessons/data/lr/big.json",
     }
     assert len(Page(large.html).rows()) == 50  # readers without JS still get the table
 

@@ -133,9 +133,6 @@ def test_every_post_is_at_its_jekyll_permalink(site: Site) -> None:
     assert "<title>Notes on Learning Machines" in home
 
 
-@pytest.mark.xfail(
-    reason="needs the content.py patch: Jekyll keeps _posts/ files posts whatever their layout"
-)
 def test_a_post_with_layout_page_keeps_its_dated_permalink(site: Site) -> None:
     assert (site.out / "posts/2022/07/01/about-this-series/index.html").is_file()
 
@@ -173,7 +170,7 @@ def test_includes_are_rendered(site: Site) -> None:
 def test_page_and_site_variables_are_filled_in(site: Site) -> None:
     about = _body(site.page("/about/"))
     assert "Email: priya@example.org." in about
-    # A _posts/ file with layout: page (its URL is the subject of the xfail test above).
+    # A _posts/ file with layout: page (its URL is the subject of the test above).
     series = next(t for t in site.html_files().values() if "<h1>About This Series</h1>" in t)
     series_body = _body(series)
     assert "<strong>About This Series</strong> is a short guide" in series_body

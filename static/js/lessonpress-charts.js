@@ -167,7 +167,10 @@
     for (const id of Object.keys(options.scales || {})) {
       scales[id] = { ticks: { color: text }, grid: { color: grid }, border: { color: grid }, title: { color: text } };
     }
-    const layer = { color: text, scales, plugins: { legend: { labels: { color: text } } } };
+    // Legend entries follow the order the author listed the series in, even when a marker
+    // series is drawn on top (Chart.js otherwise sorts the legend by draw order).
+    const labels = { color: text, sort: (a, b) => a.datasetIndex - b.datasetIndex };
+    const layer = { color: text, scales, plugins: { legend: { labels } } };
     return merge(layer, JSON.parse(JSON.stringify(options)));
   }
 
