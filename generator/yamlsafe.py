@@ -31,11 +31,13 @@ def _construct_checked(loader: Any, node: Node, deep: bool = False) -> Any:
     """``construct_object`` whose scalar conversions fail as YAML errors with a mark.
 
     PyYAML's safe constructors let Python's own errors escape for values such as
-    ``2024-13-45``, ``!!int abc`` or ``!!bool maybe``.
+    ``2024-13-45``, ``!!int abc``, ``!!bool maybe`` or an empty ``!!timestamp``.
     """
     try:
         return yaml.constructor.SafeConstructor.construct_object(loader, node, deep)
-    except (ValueError, KeyError, IndexError, TypeError, OverflowError) as exc:
+    except (yaml.YAMLError, RecursionError, MemoryError):
+        raise
+    except Exception as exc:  # e.g. ValueError, KeyError, AttributeError from a bad scalar
         shown = node.value[:40] if isinstance(node.value, str) else node.tag
         raise yaml.constructor.ConstructorError(
             None,
