@@ -102,12 +102,12 @@ def build(
     feed_files, found = render_feeds(config, rendered)
     files.extend(feed_files)
     diags.extend(found)
-    files.extend(_theme_files(theme, diags))
+    files = _merge(files, _theme_files(theme, diags), diags)
     if diags.errors and not options.keep_going:
         raise BuildError(diags)
 
     # Everything is rendered; only now does anything touch the output folder.
-    writer.write(_unique(files, diags))
+    writer.write(files)
     return BuildReport(len(posts), len(files), list(diags))
 
 
@@ -178,10 +178,14 @@ def _static_rel(path: Path, folder: Path) -> str:
     return "static/" + path.relative_to(folder).as_posix()
 
 
-def _unique(files: list[OutputFile], diags: Diagnostics) -> list[OutputFile]:
-    """Later files win (static overrides generated ones is an error to report)."""
-    seen: dict[str, OutputFile] = {}
-    for item in files:
+def _merge(
+    generated: list[OutputFile], static: list[OutputFile], diags: Diagnostics
+) -> list[OutputFile]:
+    """All output files, sorted; a static file wins over a generated one, with a warning."""
+    seen = {item.path: item for item in generated}
+    for item in static:
+        if item.path in seen:
+            diags.warning(f"static/{item.path}", 0, "replaces the page the build generates there")
         seen[item.path] = item
     return [seen[k] for k in sorted(seen)]
 

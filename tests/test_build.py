@@ -304,3 +304,10 @@ def test_two_posts_publishing_data_under_one_slug_are_an_error(make_site, run_bu
     assert (
         "content/b/lesson.md: publishes data to data/lesson/ like content/a/lesson.md" in built.err
     )
+
+
+def test_a_static_file_replacing_a_generated_page_is_a_warning(make_site, run_build) -> None:
+    built = run_build(make_site(dict(SMALL, **{"static/404.html": "mine"})))
+    assert built.code == 0
+    assert "static/404.html: warning: replaces the page the build generates there" in built.err
+    assert built.read("404.html") == "mine"
