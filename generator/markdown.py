@@ -96,6 +96,11 @@ class MarkdownRenderer:
         """
         stash: dict[str, str] = {}
         text = post.body
+        deep = _too_deep(text)
+        if deep is not None:
+            message = "lists or quotes are nested too deeply to render; flatten them"
+            problem = Diagnostic(post.rel, post.body_line + deep, message)
+            return RenderedBody(f"<pre>{html.escape(text)}</pre>", (), (problem,))
         diags = legacy_chart_warnings(text, path=post.rel, first_line=post.body_line)
         if liquid is not None:
             text, found = liquid(text, stash)
@@ -104,10 +109,15 @@ class MarkdownRenderer:
         diags.extend(found)
         # CommonMark's list indentation, which GitHub, kramdown and most authors use.
         text = normalise_list_indent(text)
+        text = _tame_brackets(text, post, diags)
         self._md.reset()
         self._stash = stash
         try:
             body = self._md.convert(text)
+        except RecursionError:
+            message = "lists or quotes are nested too deeply to render; flatten them"
+            diags.append(Diagnostic(post.rel, post.body_line, message))
+            body = f"<pre>{html.escape(post.body)}</pre>"
         finally:
             self._stash = {}
         body = restore(body, stash)
@@ -141,6 +151,40 @@ class MarkdownRenderer:
             )
         parts.append("</div>")
         return "".join(parts)
+
+
+# Python-Markdown's link pattern backtracks without bound on long runs of "[" (a line of
+# 20,000 takes hours), so a line with more than this many is shown as text, not links.
+MAX_BRACKETS = 64
+
+
+# Deeper nesting than this is no lesson; Python-Markdown's time grows with the square of it.
+MAX_DEPTH = 64
+_NESTING = re.compile(r"^[ \t]*((?:[>*+-][ \t]*|\d+[.)][ \t]+)+)")
+
+
+def _too_deep(text: str) -> int | None:
+    """The index of the first line nested deeper than MAX_DEPTH levels, if any."""
+    for i, line in enumerate(text.split("\n")):
+        indent = len(line) - len(line.lstrip(" \t"))
+        if indent > 4 * MAX_DEPTH:
+            return i
+        markers = _NESTING.match(line)
+        if markers and len(re.findall(r"[>*+-]|\d+[.)]", markers.group(1))) > MAX_DEPTH:
+            return i
+    return None
+
+
+def _tame_brackets(text: str, post: Post, diags: list[Diagnostic]) -> str:
+    if text.count("[") <= MAX_BRACKETS:
+        return text
+    lines = text.split("\n")
+    for i, line in enumerate(lines):
+        if line.count("[") > MAX_BRACKETS:
+            lines[i] = line.replace("[", "&#91;").replace("]", "&#93;")
+            message = f"more than {MAX_BRACKETS} '[' on one line: shown as text, not as links"
+            diags.append(Diagnostic(post.rel, post.body_line + i, message, "warning"))
+    return "\n".join(lines)
 
 
 def _flatten(tokens: list[dict[str, Any]], stash: Mapping[str, str]) -> list[TocEntry]:
