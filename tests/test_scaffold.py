@@ -43,7 +43,7 @@ def test_new_post_builds_with_its_cell_and_charts(
     page = built.read("posts/gradient-descent-a-first-look/index.html")
     assert page.count('class="lp-chart"') == 2
     assert "minimum of x² at x =" in page
-    assert (built.site / "data/posts-gradient-descent-a-first-look/curve.json").is_file()
+    assert (built.site / "data/gradient-descent-a-first-look/curve.json").is_file()
     # Once built, the cache holds its results: check passes without running anything.
     assert [str(d) for d in check.check_site(site)] == []
 

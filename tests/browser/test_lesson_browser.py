@@ -87,7 +87,7 @@ def open_page(example_site: Path, serve_dir: Callable[..., str], page: Any) -> C
 
 
 def _dataset(site: Path, post: str, name: str) -> dict[str, Any]:
-    folder = f"posts-{post}"
+    folder = post  # data/<slug>/
     data: dict[str, Any] = json.loads((site / "data" / folder / f"{name}.json").read_text())
     return data
 
