@@ -18,6 +18,7 @@ import contextlib
 import json
 import os
 import selectors
+import shutil
 import signal
 import socket
 import subprocess
@@ -183,11 +184,22 @@ def _payload(job: _Job) -> dict[str, Any]:
     }
 
 
+TMP_PREFIX = "lessonpress-compute-"
+
+
+def remove_stale_temp_dirs() -> None:
+    """Temp folders of builds that were killed (their process is gone) are removed."""
+    root = Path(tempfile.gettempdir())
+    for folder in root.glob(f"{TMP_PREFIX}*-*"):
+        pid = folder.name[len(TMP_PREFIX) :].split("-", 1)[0]
+        if pid.isdigit() and not Path(f"/proc/{pid}").exists():
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 def memory_limit(config: SiteConfig, workers: int) -> int:
     """Bytes of heap per worker: ``compute_memory_mb`` from site config, else a share of RAM."""
-    configured = config.extra.get("compute_memory_mb")
-    if isinstance(configured, int | float) and not isinstance(configured, bool):
-        return int(configured * 2**20)
+    if config.compute_memory_mb is not None:
+        return config.compute_memory_mb * 2**20
     try:
         total = os.sysconf("SC_PHYS_PAGES") * os.sysconf("SC_PAGE_SIZE")
     except (OSError, ValueError):
@@ -226,7 +238,8 @@ class _Pool:
         self.memory = memory_limit(config, count)
         self.running: dict[str, _Job] = {}
         self.selector = selectors.DefaultSelector()
-        self.tmp = tempfile.TemporaryDirectory(prefix="lessonpress-compute-")
+        remove_stale_temp_dirs()
+        self.tmp = tempfile.TemporaryDirectory(prefix=f"{TMP_PREFIX}{os.getpid()}-")
         self.control_buffer = b""
         modules = set().union(*(job.modules for job in jobs))
         preload = sorted(modules & set(PRELOADABLE))

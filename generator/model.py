@@ -36,6 +36,8 @@ class SiteConfig:
     float_digits: int = 6
     # Datasets up to this many bytes of JSON are inlined in the page.
     inline_data_limit: int = 50_000
+    # Heap limit of each compute worker in MiB (None: a share of the machine's memory).
+    compute_memory_mb: int | None = None
     # Where config came from: "site.yml", "_config.yml" or "" (defaults).
     config_file: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)

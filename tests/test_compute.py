@@ -86,7 +86,7 @@ def site(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-d
         "greedy": write_post(root, "greedy", "blob = bytearray(8 * 2**30)"),
         "empty": write_post(root, "empty"),
     }
-    config = SiteConfig(timeout=20, extra={"compute_memory_mb": 3000})
+    config = SiteConfig(timeout=20, compute_memory_mb=3000)
     started = time.monotonic()
     results, diags = compute(list(posts.values()), root, config, jobs=2)
     return posts, results, diags, marker, time.monotonic() - started
@@ -253,7 +253,7 @@ def test_torch_imports_under_the_memory_limit(tmp_path: Path) -> None:
     post = write_post(
         tmp_path, "hidden", "torch = __import__('to' + 'rch')\nprint(torch.ones(2).sum().item())"
     )
-    config = SiteConfig(extra={"compute_memory_mb": 1024})
+    config = SiteConfig(compute_memory_mb=1024)
     results, diags = compute([post], tmp_path, config)
     assert diags == []
     assert results[post.rel].outputs[0].text == "2.0\n"
@@ -343,3 +343,19 @@ def test_the_build_process_never_imports_numpy_or_torch(tmp_path: Path) -> None:
         check=True,
     )
     assert json.loads(done.stdout) == [[False, []], [True, []], []]
+
+
+def test_temp_folders_of_killed_builds_are_removed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import tempfile
+
+    from generator.compute import TMP_PREFIX, remove_stale_temp_dirs
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    dead = tmp_path / f"{TMP_PREFIX}2147483646-abc"
+    alive = tmp_path / f"{TMP_PREFIX}{os.getpid()}-abc"
+    dead.mkdir()
+    alive.mkdir()
+    remove_stale_temp_dirs()
+    assert not dead.exists() and alive.exists()

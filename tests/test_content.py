@@ -251,3 +251,14 @@ def test_jekyll_config_is_read_when_there_is_no_site_yml(tmp_path: Path) -> None
     assert (config.title, config.base_path, config.url) == ("Blog", "/blog/", "https://x.org")
     assert config.permalink == "/:categories/:year/:month/:day/:title/"
     assert config.extra["plugins"] == ["jekyll-feed"]
+
+
+def test_site_config_compute_memory_limit(tmp_path: Path) -> None:
+    write_files(tmp_path, {"site.yml": "compute_memory_mb: 2048\n"})
+    assert load_config(tmp_path).compute_memory_mb == 2048
+    write_files(tmp_path, {"site.yml": "compute_memory_mb: lots\n"})
+    with pytest.raises(BuildError) as info:
+        load_config(tmp_path)
+    assert [str(d) for d in info.value.diagnostics] == [
+        "site.yml:1: 'compute_memory_mb' must be a positive whole number, got 'lots'"
+    ]
