@@ -51,6 +51,7 @@ from generator import datasets
 JOB_ID_SIZE = 16
 _HEADER = struct.Struct("!I")
 _PR_SET_PDEATHSIG = 1
+_PR_SET_CHILD_SUBREAPER = 36
 _PACKAGE = Path(__file__).resolve().parent
 
 
@@ -93,6 +94,9 @@ def _recv_frame(sock: socket.socket) -> dict[str, Any]:
 def zygote_main(control_fd: int, preload: list[str]) -> None:
     """Import ``preload``, then fork a worker per request until the build process leaves."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the build's to handle
+    # Processes a cell detaches (new session, double fork) come back to us when their
+    # worker ends, instead of to init, so they can be ended too.
+    _become_subreaper()
     sys.path[:] = [p for p in sys.path if p not in ("", ".")]
     for name in preload:
         # A module that fails here fails again, with a line number, in the cell.
@@ -123,6 +127,7 @@ def zygote_main(control_fd: int, preload: list[str]) -> None:
         for pid in started:
             with contextlib.suppress(OSError):
                 os.killpg(pid, signal.SIGKILL)
+        _kill_descendants()  # and what detached itself from them
 
 
 def _fork_requested(
@@ -166,16 +171,59 @@ def _fork_requested(
 
 
 def _reap(control: socket.socket, jobs: dict[int, str]) -> None:
-    while jobs:
+    while True:
         try:
             pid, status = os.waitpid(-1, os.WNOHANG)
         except ChildProcessError:
-            return
+            break
         if pid == 0:
-            return
+            break
         job = jobs.pop(pid, None)
         if job is not None:
             control.sendall(f"X {job} {os.waitstatus_to_exitcode(status)}\n".encode())
+    # Anything else that is our child was left behind by a worker that has ended.
+    for orphan in _children(os.getpid()) - set(jobs):
+        with contextlib.suppress(OSError):
+            os.kill(orphan, signal.SIGKILL)
+
+
+def _become_subreaper() -> None:
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
+
+
+def _parents() -> dict[int, int]:
+    """pid -> parent pid of every process we can see, from /proc."""
+    parents = {}
+    for entry in os.scandir("/proc"):
+        if not entry.name.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry.name}/stat", "rb") as handle:
+                stat = handle.read()
+        except OSError:
+            continue
+        # The command name may hold spaces and parentheses: fields follow the last ")".
+        fields = stat[stat.rfind(b")") + 2 :].split()
+        parents[int(entry.name)] = int(fields[1])
+    return parents
+
+
+def _children(pid: int) -> set[int]:
+    return {child for child, parent in _parents().items() if parent == pid}
+
+
+def _kill_descendants() -> None:
+    """SIGKILL every process below this one, whatever session or group it moved to."""
+    parents = _parents()
+    below: set[int] = set()
+    frontier = {os.getpid()}
+    while frontier:
+        frontier = {p for p, parent in parents.items() if parent in frontier} - below
+        below |= frontier
+    for pid in below:
+        with contextlib.suppress(OSError):
+            os.kill(pid, signal.SIGKILL)
 
 
 # --------------------------------------------------------------------------- worker
@@ -183,6 +231,7 @@ def _reap(control: socket.socket, jobs: dict[int, str]) -> None:
 
 def _isolate(zygote: int) -> None:
     os.setsid()  # own process group: killpg reaches every process the cells start
+    _become_subreaper()  # and detached ones come back here, for _kill_descendants
     with contextlib.suppress(OSError, AttributeError):
         libc = ctypes.CDLL(None, use_errno=True)
         libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
@@ -210,7 +259,8 @@ def worker_main(fd: int, zygote: int) -> int:
     runner = _Runner(spec, sock, capture)
     runner.run()
     sock.sendall(encode_frame({"t": "done", "datasets": runner.published}))
-    # End the worker and whatever it left running in one stroke.
+    # End whatever the cells left running (detached ones too), then the worker itself.
+    _kill_descendants()
     os.killpg(0, signal.SIGKILL)
     return 0
 

@@ -359,3 +359,28 @@ def test_temp_folders_of_killed_builds_are_removed(
     alive.mkdir()
     remove_stale_temp_dirs()
     assert not dead.exists() and alive.exists()
+
+
+def test_detached_children_are_killed_too(tmp_path: Path) -> None:
+    marker = tmp_path / "pids"
+    post = write_post(
+        tmp_path,
+        "daemons",
+        "import os, subprocess\n"
+        "a = subprocess.Popen(['sleep', '1000'], start_new_session=True)\n"
+        "r, w = os.pipe()\n"
+        "if os.fork() == 0:\n"
+        "    os.setsid()\n"
+        "    if os.fork() == 0:\n"
+        "        os.write(w, str(os.getpid()).encode()); os.execvp('sleep', ['sleep', '1000'])\n"
+        "    os._exit(0)\n"
+        "os.wait()\n"
+        "b = os.read(r, 32).decode()\n"
+        f"open({str(marker)!r}, 'w').write(f'{{a.pid}} {{b}}')",
+    )
+    compute([post], tmp_path)
+    pids = [int(p) for p in marker.read_text().split()]
+    deadline = time.monotonic() + 5
+    while any(_alive(p) for p in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert not any(_alive(p) for p in pids)
