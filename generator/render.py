@@ -291,7 +291,7 @@ class Renderer:
                 "index.html", self.render_template("index.html", "index.html", posts=listing)
             )
         )
-        files.extend(self._tag_pages(listing))
+        files.extend(self._taxonomy_pages(listing))
         # 404.html is served for any missing path, so its links cannot be relative.
         files.append(OutputFile("404.html", self.render_template("404.html", here=None)))
         files.append(OutputFile("assets/highlight.css", pygments_css().encode("utf-8")))
@@ -332,20 +332,30 @@ class Renderer:
         )
         return hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()
 
-    def _tag_pages(self, listing: list[dict[str, Any]]) -> Iterable[OutputFile]:
-        tags: dict[str, list[dict[str, Any]]] = {}
-        for entry in listing:
-            for tag in entry["tags"]:
-                tags.setdefault(tag, []).append(entry)
-        names = sorted(tags, key=str.casefold)
-        summary = [{"name": t, "slug": slugify(t) or "tag", "count": len(tags[t])} for t in names]
-        here = "tags/index.html"
-        yield OutputFile(here, self.render_template("tags.html", here, tags=summary))
-        for name, entry in zip(names, summary, strict=True):
-            here = f"tags/{entry['slug']}/index.html"
+    def _taxonomy_pages(self, listing: list[dict[str, Any]]) -> Iterable[OutputFile]:
+        """Tag and category pages, each with its count of lessons."""
+        for kind, title, verb in (("tags", "Tags", "tagged"), ("categories", "Categories", "in")):
+            groups: dict[str, list[dict[str, Any]]] = {}
+            for entry in listing:
+                for name in entry[kind]:
+                    groups.setdefault(name, []).append(entry)
+            if kind == "categories" and not groups:
+                continue
+            taxonomy = {"title": title, "verb": verb, "path": f"/{kind}/"}
+            names = sorted(groups, key=str.casefold)
+            summary = [
+                {"name": n, "slug": slugify(n) or kind, "count": len(groups[n])} for n in names
+            ]
+            here = f"{kind}/index.html"
             yield OutputFile(
-                here, self.render_template("tag.html", here, tag=entry, posts=tags[name])
+                here, self.render_template("tags.html", here, tags=summary, taxonomy=taxonomy)
             )
+            for name, entry in zip(names, summary, strict=True):
+                here = f"{kind}/{entry['slug']}/index.html"
+                page = self.render_template(
+                    "tag.html", here, tag=entry, posts=groups[name], taxonomy=taxonomy
+                )
+                yield OutputFile(here, page)
 
 
 def _bytecode_cache(folder: Path | None) -> jinja2.BytecodeCache | None:

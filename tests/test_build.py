@@ -311,3 +311,33 @@ def test_a_static_file_replacing_a_generated_page_is_a_warning(make_site, run_bu
     assert built.code == 0
     assert "static/404.html: warning: replaces the page the build generates there" in built.err
     assert built.read("404.html") == "mine"
+
+
+def test_post_pages_show_a_table_of_contents(make_site, run_build) -> None:
+    body = "---\ntitle: T\n---\n## One\n\n## Two\n\n### Two and a half\n\n## Three & more\n"
+    built = run_build(make_site({"content/t.md": body}))
+    page = built.read("posts/t/index.html")
+    toc = page.split('<nav class="toc" aria-label="Contents">')[1].split("</nav>")[0]
+    assert '<a href="#one">One</a>' in toc
+    assert '<li class="toc-level-3"><a href="#two-and-a-half">Two and a half</a></li>' in toc
+    assert "Three &amp; more" in toc
+
+
+def test_category_pages_list_their_lessons_with_counts(make_site, run_build) -> None:
+    files = dict(
+        SMALL,
+        **{
+            "content/posts/third.md": "---\ntitle: Third\ncategory: Calculus\n---\nx\n",
+            "content/posts/fourth.md": "---\ntitle: Fourth\ncategories: [Calculus, ML]\n---\nx\n",
+        },
+    )
+    built = run_build(make_site(files))
+    assert built.code == 0, built.err
+    index = built.read("categories/index.html")
+    assert (
+        '<a class="tag" href="../categories/calculus/">Calculus</a> <span class="count">(2)</span>'
+        in index
+    )
+    page = built.read("categories/calculus/index.html")
+    assert "Lessons in “Calculus”" in page and "Third" in page and "Fourth" in page
+    assert 'href="../../categories/calculus/">Calculus</a>' in built.read("posts/third/index.html")
