@@ -179,17 +179,18 @@ def _urn(title: str, path: str) -> str:
 
 
 def sitemap(config: SiteConfig, posts: Sequence[Post]) -> bytes:
-    """sitemaps.org 0.9: the home page, every post and page, the tag pages."""
+    """sitemaps.org 0.9: the home page, every post and page, the tag and category pages."""
     root = ET.Element("urlset", {"xmlns": SITEMAP})
     newest = max((_aware(p.date) for p in posts if p.date), default=None)
     _url(root, site_url(config, "/"), newest)
     for post in posts:
         _url(root, site_url(config, post.url), post.date)
-    tags = sorted({t for p in posts if p.kind == "post" for t in p.tags}, key=str.casefold)
-    if tags:
-        _url(root, site_url(config, "/tags/"), None)
-    for tag in tags:
-        _url(root, site_url(config, f"/tags/{slugify(tag) or 'tag'}/"), None)
+    for kind in ("tags", "categories"):
+        names = {n for p in posts if p.kind == "post" for n in getattr(p, kind)}
+        if names:
+            _url(root, site_url(config, f"/{kind}/"), None)
+        for name in sorted(names, key=str.casefold):
+            _url(root, site_url(config, f"/{kind}/{slugify(name) or kind}/"), None)
     ET.indent(root, space="  ")
     body = ET.tostring(root, encoding="unicode")
     return ('<?xml version="1.0" encoding="utf-8"?>\n' + body + "\n").encode("utf-8")
