@@ -190,7 +190,7 @@ def sitemap(config: SiteConfig, posts: Sequence[Post]) -> bytes:
         if names:
             _url(root, site_url(config, f"/{kind}/"), None)
         for name in sorted(names, key=str.casefold):
-            _url(root, site_url(config, f"/{kind}/{slugify(name) or kind}/"), None)
+            _url(root, site_url(config, f"/{kind}/{slugify(name) or 'tag'}/"), None)
     ET.indent(root, space="  ")
     body = ET.tostring(root, encoding="unicode")
     return ('<?xml version="1.0" encoding="utf-8"?>\n' + body + "\n").encode("utf-8")

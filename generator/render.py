@@ -344,7 +344,7 @@ class Renderer:
             taxonomy = {"title": title, "verb": verb, "path": f"/{kind}/"}
             names = sorted(groups, key=str.casefold)
             summary = [
-                {"name": n, "slug": slugify(n) or kind, "count": len(groups[n])} for n in names
+                {"name": n, "slug": slugify(n) or "tag", "count": len(groups[n])} for n in names
             ]
             here = f"{kind}/index.html"
             yield OutputFile(
