@@ -17,6 +17,7 @@ from generator.config import load_config
 from generator.content import load_posts
 from generator.errors import BuildError, Diagnostic, Diagnostics
 from generator.feeds import render_feeds
+from generator.markdown import MarkdownRenderer
 from generator.model import ComputeResult, OutputFile, Post
 from generator.parallel import render_bodies
 from generator.render import RenderedPost, Renderer, TemplateProblem, sort_posts
@@ -49,7 +50,10 @@ class BuildReport:
 
 
 def build(
-    options: BuildOptions, writer: Writer, progress: Callable[[str], None] | None = None
+    options: BuildOptions,
+    writer: Writer,
+    progress: Callable[[str], None] | None = None,
+    markdown: MarkdownRenderer | None = None,
 ) -> BuildReport:
     """Build the site. Raises BuildError (nothing written) when any error was found.
 
@@ -81,7 +85,12 @@ def build(
 
     state = root / STATE_DIR
     renderer = Renderer(
-        config, theme, root, page_cache=state / "pages", template_cache=state / "templates"
+        config,
+        theme,
+        root,
+        page_cache=state / "pages",
+        template_cache=state / "templates",
+        _markdown=markdown,  # a long-running caller's warm instance, if any
     )
     rendered = render_bodies(
         posts,

@@ -62,7 +62,8 @@ class Renderer:
     config: SiteConfig
     theme: Theme
     site_root: Path
-    _markdown: MarkdownRenderer | None = field(default=None, init=False)
+    # A warm Markdown instance to reuse (serve keeps one across rebuilds); made on first use.
+    _markdown: MarkdownRenderer | None = None
     # Where finished post pages are cached by everything that shapes them (None: no cache).
     page_cache: Path | None = None
     # Where compiled templates are kept between builds (None: compile every time).

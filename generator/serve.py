@@ -509,18 +509,25 @@ class Session:
     args: argparse.Namespace
     hub: ReloadHub
     console: Console
+    # One warm Markdown instance for every rebuild: making one costs more than an edit.
+    markdown: Any = None
 
     def rebuild(self, reason: str) -> None:
         from generator.build import BuildOptions, build
         from generator.errors import BuildError, Diagnostic
+        from generator.markdown import MarkdownRenderer
         from generator.write import FolderWriter, build_lock
 
+        if self.markdown is None:
+            self.markdown = MarkdownRenderer()
         options = BuildOptions(source=self.root, drafts=self.args.drafts, jobs=self.args.jobs)
         started = time.perf_counter()
         self.console.print(f"[dim]{time.strftime('%H:%M:%S')}[/] {reason}: building …")
         try:
             with build_lock(state_dir(self.root)):
-                report = build(options, FolderWriter(self.out), progress=self._progress)
+                report = build(
+                    options, FolderWriter(self.out), self._progress, markdown=self.markdown
+                )
         except BuildError as exc:
             self._failed(exc.diagnostics)
             return
