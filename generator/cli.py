@@ -153,7 +153,8 @@ def run_build(args: argparse.Namespace) -> int:
     try:
         check_out_dir(out, source)
         with build_lock(source.resolve() / ".lessonpress"):
-            report = build(options, FolderWriter(out), progress=progress)
+            writer = FolderWriter(out, state=source.resolve() / ".lessonpress")
+            report = build(options, writer, progress=progress)
     except BuildError as exc:
         print_diagnostics(exc.diagnostics, quiet=args.quiet)
         errors = sum(d.is_error for d in exc.diagnostics)

@@ -526,7 +526,10 @@ class Session:
         try:
             with build_lock(state_dir(self.root)):
                 report = build(
-                    options, FolderWriter(self.out), self._progress, markdown=self.markdown
+                    options,
+                    FolderWriter(self.out, state=state_dir(self.root)),
+                    self._progress,
+                    markdown=self.markdown,
                 )
         except BuildError as exc:
             self._failed(exc.diagnostics)

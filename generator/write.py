@@ -15,6 +15,7 @@ from __future__ import annotations
 import ctypes
 import errno
 import fcntl
+import hashlib
 import os
 import shutil
 from collections.abc import Iterable, Iterator
@@ -71,9 +72,14 @@ def check_out_dir(out: Path, source: Path) -> None:
 
 @dataclass
 class FolderWriter:
-    """Writes a whole site atomically into ``out``."""
+    """Writes a whole site atomically into ``out``.
+
+    ``state`` is the site's state folder (``.lessonpress/``): the previous site is kept
+    there when it is on the same file system as ``out``, else beside ``out``.
+    """
 
     out: Path
+    state: Path | None = None
 
     def write(self, files: Iterable[OutputFile]) -> None:
         parent = self.out.parent
@@ -85,7 +91,7 @@ class FolderWriter:
 
     def _write(self, files: Iterable[OutputFile]) -> None:
         clean_leftovers(self.out)
-        stage = stage_dir(self.out)
+        stage = stage_dir(self.out, self.state)
         try:
             if stage.is_symlink() or (stage.exists() and not stage.is_dir()):
                 stage.unlink()
@@ -110,7 +116,18 @@ def _folder_lock(folder: Path) -> Iterator[None]:
         os.close(fd)
 
 
-def stage_dir(out: Path) -> Path:
+def stage_dir(out: Path, state: Path | None = None) -> Path:
+    """Where the previous site is kept: in the state folder if a rename can reach ``out``."""
+    if state is not None:
+        try:
+            state.mkdir(parents=True, exist_ok=True)
+            if state.stat().st_dev == out.parent.stat().st_dev:
+                name = hashlib.sha256(str(out.resolve()).encode()).hexdigest()[:16]
+                folder = state / "previous"
+                folder.mkdir(exist_ok=True)
+                return folder / name
+        except OSError:
+            pass
     return out.parent / f"{STAGE_PREFIX}{out.name}"
 
 

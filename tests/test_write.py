@@ -64,3 +64,13 @@ def test_out_dir_refuses_the_source_and_content(tmp_path: Path, name: str) -> No
     (tmp_path / "content").mkdir()
     with pytest.raises(BuildError):
         check_out_dir(tmp_path / name, tmp_path)
+
+
+def test_previous_site_is_kept_in_the_state_folder_not_beside_the_output(tmp_path: Path) -> None:
+    out, state = tmp_path / "site", tmp_path / "src" / ".lessonpress"
+    writer = FolderWriter(out, state=state)
+    writer.write(files(index="one"))
+    writer.write(files(index="two"))
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["site", "src"]
+    assert tree(stage_dir(out, state)) == {"index": "one"}
+    assert stage_dir(out, state).parent == state / "previous"
