@@ -16,7 +16,7 @@ import math
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Context, Decimal
 from pathlib import Path
 from typing import Any
 
@@ -105,11 +105,15 @@ def format_value(v: Scalar, style: str | None, digits: int) -> str:
     if not is_number(v) or style is None:
         return cell_text(v)
     assert isinstance(v, int | float)
+    # JavaScript's toFixed/toExponential/toPrecision round the exact binary value half away
+    # from zero; Python's format rounds half to even. Decimal does what JavaScript does.
+    exact = Decimal(v)
     if style == "f":
-        return f"{v:.{digits}f}"
+        return f"{exact.quantize(Decimal(1).scaleb(-digits), rounding=ROUND_HALF_UP):f}"
     if style == "e":
-        return re.sub(r"e([+-])0*(\d)", r"e\1\2", f"{v:.{digits}e}")
-    return js_number(float(f"{v:.{digits}g}"))
+        rounded = Context(prec=digits + 1, rounding=ROUND_HALF_UP).plus(exact)
+        return re.sub(r"e([+-])0*(\d)", r"e\1\2", f"{rounded:.{digits}e}")
+    return js_number(float(Context(prec=max(digits, 1), rounding=ROUND_HALF_UP).plus(exact)))
 
 
 # -- resolving `data:` ---------------------------------------------------------

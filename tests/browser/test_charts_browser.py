@@ -435,11 +435,6 @@ def test_slider_moved_by_keyboard_updates_chart_in_place_value_and_readout(
     browser_log.assert_clean()
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="generator/chart_data.py format_value rounds exact ties half-to-even (29.125 -> "
-    "'29.12'); the page's formatValue uses toFixed (-> '29.13'), so the readout changes on load",
-)
 def test_readout_written_at_build_time_is_the_one_the_page_shows(
     open_charts: Callable[[], ChartPage], chart_site: Path, browser_log: BrowserLog
 ) -> None:
