@@ -288,9 +288,7 @@ class Renderer:
             self.page_context(r.post, None) | {"reading_minutes": r.reading_minutes} for r in posts
         ]
         files.append(
-            OutputFile(
-                "index.html", self.render_template("index.html", "index.html", posts=listing)
-            )
+            OutputFile("index.html", self._render_cached("index.html", "index.html", posts=listing))
         )
         files.extend(self._taxonomy_pages(listing))
         # 404.html is served for any missing path, so its links cannot be relative.
@@ -316,6 +314,28 @@ class Renderer:
         if key is not None and self.page_cache is not None:
             write_entry(self.page_cache, key, data)
         return OutputFile(target, data)
+
+    def _render_cached(self, name: str, here: str, **context: Any) -> bytes:
+        """A listing page (index, tags), from the page cache when nothing it shows changed."""
+        if self.page_cache is None:
+            return self.render_template(name, here, **context)
+        material = repr(
+            (
+                __version__,
+                self._templates_digest,
+                sorted(self._site.items()),
+                name,
+                here,
+                sorted(context.items()),
+            )
+        )
+        key = hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()
+        cached = read_entry(self.page_cache, key)
+        if cached is not None:
+            return cached
+        data = self.render_template(name, here, **context)
+        write_entry(self.page_cache, key, data)
+        return data
 
     def _page_key(self, context: dict[str, Any], html: str, *neighbours: Any) -> str:
         """Everything a post page is made of: templates, site, the post and its neighbours."""
@@ -349,11 +369,11 @@ class Renderer:
             ]
             here = f"{kind}/index.html"
             yield OutputFile(
-                here, self.render_template("tags.html", here, tags=summary, taxonomy=taxonomy)
+                here, self._render_cached("tags.html", here, tags=summary, taxonomy=taxonomy)
             )
             for name, entry in zip(names, summary, strict=True):
                 here = f"{kind}/{entry['slug']}/index.html"
-                page = self.render_template(
+                page = self._render_cached(
                     "tag.html", here, tag=entry, posts=groups[name], taxonomy=taxonomy
                 )
                 yield OutputFile(here, page)
