@@ -341,3 +341,27 @@ def test_category_pages_list_their_lessons_with_counts(make_site, run_build) -> 
     page = built.read("categories/calculus/index.html")
     assert "Lessons in “Calculus”" in page and "Third" in page and "Fourth" in page
     assert 'href="../../categories/calculus/">Calculus</a>' in built.read("posts/third/index.html")
+
+
+def test_keep_going_writes_the_other_posts_and_still_exits_1(make_site, run_build) -> None:
+    bad = "---\ntitle: Bad\n---\nText.\n\n```python {compute}\nx = 1\n1 / 0\n```\n"
+    source = make_site(dict(SMALL, **{"content/posts/bad.md": bad}))
+    built = run_build(source)
+    assert built.code == 1 and not built.site.exists()
+    assert "content/posts/bad.md:8: ZeroDivisionError: division by zero" in built.err
+    built = run_build(source, "--keep-going")
+    assert built.code == 1
+    assert "content/posts/bad.md:8: ZeroDivisionError: division by zero" in built.err
+    assert "First" in built.read("posts/first/index.html")
+    assert "Text." in built.read("posts/bad/index.html")
+
+
+def test_frozen_build_fails_when_results_are_not_cached(make_site, run_build) -> None:
+    cell = "---\ntitle: C\n---\n```python {compute}\nprint('computed')\n```\n"
+    source = make_site({"content/posts/c.md": cell})
+    built = run_build(source, "--frozen")
+    assert built.code == 1 and "content/posts/c.md:" in built.err
+    assert run_build(source).code == 0
+    built = run_build(source, "--frozen")
+    assert built.code == 0, built.err
+    assert "computed" in built.read("posts/c/index.html")
