@@ -520,6 +520,8 @@ def _make_post(
         except ValueError:
             diags.error(rel, 0, f"file name date {year}-{month}-{day} is not a real date")
             return None
+    if src.jekyll and v.get("published") is False:
+        return None  # Jekyll builds unpublished posts only with --unpublished, not --drafts
     date = v.get("date", file_date)
     title = v.get("title") or _first_heading(fm.body) or _title_from_name(stem)
     slug = slugify(v.get("slug") or stem) or "post"
