@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from generator.cli import main
+from tests import helpers
 
 
 @dataclass
@@ -25,14 +26,13 @@ class Built:
 
 def write_files(root: Path, files: Mapping[str, str | bytes]) -> Path:
     """Create a site from a dict of relative path -> text (dedented) or bytes."""
-    for rel, data in files.items():
-        path = root / rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        if isinstance(data, bytes):
-            path.write_bytes(data)
-        else:
-            path.write_text(textwrap.dedent(data).lstrip("\n"), encoding="utf-8")
-    return root
+    return helpers.write_files(
+        root,
+        {
+            rel: data if isinstance(data, bytes) else textwrap.dedent(data).lstrip("\n")
+            for rel, data in files.items()
+        },
+    )
 
 
 @pytest.fixture

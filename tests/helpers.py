@@ -13,6 +13,7 @@ import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -112,3 +113,40 @@ class BrowserLog:
 def assert_no_browser_errors(log: BrowserLog, *, allow_http_errors: str | None = None) -> None:
     """Fail the test if the page logged console errors, threw, or had a request fail."""
     log.assert_clean(allow_http_errors=allow_http_errors)
+
+
+def canvas_has_ink(page: Any, selector: str) -> bool:
+    return bool(
+        page.evaluate(
+            """(sel) => {
+                const c = document.querySelector(sel);
+                const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+                for (let i = 3; i < data.length; i += 4) if (data[i] !== 0) return true;
+                return false;
+            }""",
+            selector,
+        )
+    )
+
+
+def check_seed_chart(page: Any) -> None:
+    page.wait_for_function("() => window.Chart && Chart.getChart('cropYieldChart')")
+    page.wait_for_timeout(1500)  # Chart.js animates for about a second
+    info = page.evaluate(
+        """() => {
+            const chart = Chart.getChart('cropYieldChart');
+            return {
+                points: chart.data.datasets[0].data.length,
+                x: chart.options.scales.x.title.text,
+                y: chart.options.scales.y.title.text,
+                xShown: chart.options.scales.x.title.display,
+            };
+        }"""
+    )
+    assert info == {
+        "points": 9,
+        "x": "Fertilizer Usage (Tonnes)",
+        "y": "Crop Yield (Tonnes)",
+        "xShown": True,
+    }
+    assert canvas_has_ink(page, "#cropYieldChart")

@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from tests.helpers import REPO_ROOT, BrowserLog, build_site
+from tests.helpers import REPO_ROOT, BrowserLog, build_site, check_seed_chart
 
 SEED = REPO_ROOT / "content" / "posts" / "linear-regression.md"
 
@@ -24,43 +24,6 @@ def seed_site(root: Path, base_url: str) -> Path:
     result = build_site(src, out)
     assert result.returncode == 0, result.stderr
     return out
-
-
-def canvas_has_ink(page: Any, selector: str) -> bool:
-    return bool(
-        page.evaluate(
-            """(sel) => {
-                const c = document.querySelector(sel);
-                const data = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
-                for (let i = 3; i < data.length; i += 4) if (data[i] !== 0) return true;
-                return false;
-            }""",
-            selector,
-        )
-    )
-
-
-def check_seed_chart(page: Any) -> None:
-    page.wait_for_function("() => window.Chart && Chart.getChart('cropYieldChart')")
-    page.wait_for_timeout(1500)  # Chart.js animates for about a second
-    info = page.evaluate(
-        """() => {
-            const chart = Chart.getChart('cropYieldChart');
-            return {
-                points: chart.data.datasets[0].data.length,
-                x: chart.options.scales.x.title.text,
-                y: chart.options.scales.y.title.text,
-                xShown: chart.options.scales.x.title.display,
-            };
-        }"""
-    )
-    assert info == {
-        "points": 9,
-        "x": "Fertilizer Usage (Tonnes)",
-        "y": "Crop Yield (Tonnes)",
-        "xShown": True,
-    }
-    assert canvas_has_ink(page, "#cropYieldChart")
 
 
 @pytest.mark.parametrize("prefix", ["/", "/lessons/"])
