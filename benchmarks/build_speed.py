@@ -6,7 +6,8 @@ as the median of ``--runs`` runs:
 - clean build: no output folder and no caches (``.lessonpress/`` removed);
 - clean output, warm cache: the output folder removed, caches kept;
 - no-op rebuild: nothing changed (checks the output is byte-identical to a clean build);
-- edit one post: one post's text changed (checks index, tags and neighbours are updated);
+- edit one post: one post's text changed (checks the result is byte-identical to a clean
+  build of the edited sources, so index, tags, feed and neighbours were all updated);
 - Hugo 0.111 clean build and rebuild of the same corpus (when ``hugo`` is installed);
 - peak memory (max RSS of the build process and its workers);
 - ``lessonpress --help`` start-up time, and whether numpy/torch were imported.
@@ -140,6 +141,12 @@ def bench(n: int, runs: int, root: Path) -> dict[str, float | str]:
     for i in range(runs):
         post.write_text(original.replace("\n\n", f"\n\nEdited paragraph {i}.\n\n", 1))
         edits.append(run(lessonpress(site, out))[0])
+    # The edited site must be exactly what a clean build of the edited sources gives.
+    fresh = root / f"fresh{n}"
+    clean(site, fresh)
+    run(lessonpress(site, fresh))
+    row["edit_identical"] = "yes" if digest(out) == digest(fresh) else "NO"
+    shutil.rmtree(fresh, ignore_errors=True)
     post.write_text(original)
     run(lessonpress(site, out))
     row["edit_one"] = median(edits)
@@ -182,10 +189,12 @@ def main() -> None:
     parser.add_argument("--work", type=Path, default=Path("/tmp/lessonpress-bench"))
     args = parser.parse_args()
     args.work.mkdir(parents=True, exist_ok=True)
+    # Byte-compile the package as `pip install` does, even where PYTHONDONTWRITEBYTECODE is set.
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "generator")], check=True)
     print(f"machine: {os.cpu_count()} cores; median of {args.runs} runs; seconds")
     header = ("N", "clean", "clean out+warm cache", "no-op", "edit one", "Hugo clean",
               "Hugo no-op", "ratio LP/Hugo", "peak MB", "no-op identical",
-              "-j1 identical")  # fmt: skip
+              "-j1 identical", "edit = clean build")  # fmt: skip
     print(" | ".join(header))
     for n in args.n:
         r = bench(n, args.runs, args.work)
@@ -197,7 +206,8 @@ def main() -> None:
         print(" | ".join([str(n), cell("clean"), cell("clean_warm_cache"), cell("noop"),
                           cell("edit_one"), cell("hugo_clean"), cell("hugo_noop"), cell("ratio"),
                           cell("peak_mb", "{:.0f}"), cell("noop_identical"),
-                          cell("single_process_identical")]), flush=True)  # fmt: skip
+                          cell("single_process_identical"), cell("edit_identical")]),
+              flush=True)  # fmt: skip
     help_time, heavy = startup()
     print(
         f"lessonpress --help: {help_time * 1000:.0f} ms (median of 7, includes interpreter start)"

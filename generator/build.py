@@ -10,32 +10,21 @@ import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Literal
 
-from generator.compute import compute_posts
 from generator.config import load_config
 from generator.content import load_posts
 from generator.errors import BuildError, Diagnostic, Diagnostics
 from generator.feeds import render_feeds
-from generator.markdown import MarkdownRenderer
-from generator.model import ComputeResult, OutputFile, Post
+from generator.model import BuildOptions, ComputeResult, OutputFile, Post
 from generator.parallel import render_bodies
 from generator.render import RenderedPost, Renderer, TemplateProblem, sort_posts
 from generator.search import render_search
 from generator.series import series_boxes
+from generator.session import Session
 from generator.theme import Theme, load_theme
 from generator.write import Writer
 
 STATE_DIR = ".lessonpress"
-
-
-@dataclass(frozen=True)
-class BuildOptions:
-    source: Path
-    drafts: bool = False
-    jobs: int | None = None
-    mode: Literal["normal", "frozen", "rerun"] = "normal"
-    keep_going: bool = False
 
 
 @dataclass
@@ -53,32 +42,42 @@ def build(
     options: BuildOptions,
     writer: Writer,
     progress: Callable[[str], None] | None = None,
-    markdown: MarkdownRenderer | None = None,
+    session: Session | None = None,
 ) -> BuildReport:
     """Build the site. Raises BuildError (nothing written) when any error was found.
 
     With ``keep_going`` a site with the failing posts' errors shown is still written,
-    and the report says it failed.
+    and the report says it failed. A long-running caller passes the same ``session``
+    to every build, so that each redoes only what changed.
     """
     root = options.source.resolve()
     diags = Diagnostics()
     config = load_config(root)
     theme = load_theme(root)
-    posts, found = load_posts(root, config, layout_resolver(root, theme), drafts=options.drafts)
+    if session is not None:
+        session.start((config, options.drafts, theme, _layout_names(root, theme)))
+    posts, found = load_posts(
+        root, config, layout_resolver(root, theme), drafts=options.drafts, session=session
+    )
     diags.extend(found)
     if diags.errors and not options.keep_going:
         raise BuildError(diags)
     posts = sort_posts(posts)
 
-    results, found = compute_posts(
-        posts,
-        config,
-        root,
-        jobs=options.jobs,
-        cache_dir=root / STATE_DIR / "cache",
-        mode=options.mode,
-        progress=progress,
-    )
+    results: dict[str, ComputeResult] = {}
+    found = []
+    if any(p.cells for p in posts):
+        from generator.compute import compute_posts  # only a site with cells needs it
+
+        results, found = compute_posts(
+            posts,
+            config,
+            root,
+            jobs=options.jobs,
+            cache_dir=root / STATE_DIR / "cache",
+            mode=options.mode,
+            progress=progress,
+        )
     diags.extend(found)
     if diags.errors and not options.keep_going:
         raise BuildError(diags)
@@ -90,7 +89,7 @@ def build(
         root,
         page_cache=state / "pages",
         template_cache=state / "templates",
-        _markdown=markdown,  # a long-running caller's warm instance, if any
+        session=session,
     )
     rendered = render_bodies(
         posts,
@@ -98,6 +97,7 @@ def build(
         renderer,
         jobs=options.jobs or os.cpu_count() or 1,
         cache_dir=root / STATE_DIR / "render",
+        session=session,
     )
     for item in rendered:
         diags.extend(item.diagnostics)
@@ -118,6 +118,15 @@ def build(
     # Everything is rendered; only now does anything touch the output folder.
     writer.write(files)
     return BuildReport(len(posts), len(files), list(diags))
+
+
+def _layout_names(root: Path, theme: Theme) -> tuple[tuple[str, ...], ...]:
+    """Which layouts exist: what ``layout_resolver`` answers depends on nothing else."""
+    folders = [*theme.templates, root / "_layouts"]
+    return tuple(
+        tuple(sorted(p.name for p in folder.glob("*.html"))) if folder.is_dir() else ()
+        for folder in folders
+    )
 
 
 def layout_resolver(root: Path, theme: Theme) -> Callable[[str], str | None]:

@@ -49,9 +49,10 @@ def figure_html(
             f'<p class="lp-chart-readout" id="{fig_id}-readout" aria-live="polite">'
             f"{escape(readout_now)}</p>"
         )
+    label = escape(canvas_label(spec, bound))
     lines += [
         f'<div class="lp-chart-canvas"{_size_style(spec)}>',
-        f'<canvas id="{fig_id}-canvas" role="img" aria-label="{escape(_alt(spec, bound))}">'
+        f'<canvas id="{fig_id}-canvas" role="img" aria-label="{label}">'
         "This chart needs JavaScript; its numbers are in the data table below.</canvas>",
         "</div>",
     ]
@@ -100,7 +101,8 @@ def _size_style(spec: ChartSpec) -> str:
     return ""
 
 
-def _alt(spec: ChartSpec, bound: Sequence[Bound]) -> str:
+def canvas_label(spec: ChartSpec, bound: Sequence[Bound]) -> str:
+    """The canvas's ``aria-label``: the author's `alt`, or what the chart plots."""
     if spec.alt:
         return spec.alt
     ys = ", ".join(dict.fromkeys(b.series.label or b.y for b in bound))

@@ -20,13 +20,28 @@ from typing import Any
 
 from .chart_checks import Check, bind, check_axes, check_control
 from .chart_data import Bound, Resolver, Source, used_payload
-from .chart_html import MAX_TABLE_ROWS, figure_html
+from .chart_html import MAX_TABLE_ROWS, canvas_label, figure_html
 from .chart_readout import parse_readout, readout_text
 from .chart_spec import ChartSpec, parse_chart
 from .errors import Diagnostic
 from .model import ChartBlock, Dataset, OutputFile, Post, SiteConfig
 
-__all__ = ["ChartRender", "render_chart"]
+__all__ = ["PICTURE_SIZE", "ChartRender", "Picture", "render_chart"]
+
+# Width and height of a chart's social-card picture: the size OpenGraph readers crop to.
+PICTURE_SIZE = (1200, 630)
+
+
+@dataclass(frozen=True)
+class Picture:
+    """A checked chart as it first appears: what :mod:`generator.chart_image` draws."""
+
+    spec: ChartSpec
+    bound: tuple[Bound, ...]
+    category: bool  # the x axis lists categories
+    index: int  # the slider's initial position (0 without a slider)
+    value: Any  # the slider's initial value (None without a slider)
+    alt: str  # what the picture shows, in words
 
 
 @dataclass(frozen=True)
@@ -34,6 +49,7 @@ class ChartRender:
     html: str  # the <figure> markup to put in the page
     files: tuple[OutputFile, ...]  # extra output files, paths relative to the output root
     diagnostics: tuple[Diagnostic, ...]
+    picture: Picture | None = None  # only for a chart built without problems
 
 
 def render_chart(
@@ -74,7 +90,19 @@ def render_chart(
         data_url=data_url,
     )
     files = tuple(f for s in resolver.sources for f in s.files)
-    return ChartRender(html, files, ())
+    value = control["values"][initial] if control else None
+    picture = Picture(spec, tuple(bound), category, initial, value, _picture_alt(spec, bound))
+    return ChartRender(html, files, (), picture)
+
+
+def _picture_alt(spec: ChartSpec, bound: list[Bound]) -> str:
+    """The title and caption the page shows with the chart, or else the canvas's label."""
+    said = [t.strip() for t in (spec.title, spec.caption) if t.strip()]
+    if not said:
+        return canvas_label(spec, bound)
+    if len(said) == 2 and not said[0].endswith((".", "!", "?", ":")):
+        said[0] += "."
+    return " ".join(said)
 
 
 def _failed(fig_id: str, problems: list[Diagnostic]) -> ChartRender:

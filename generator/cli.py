@@ -16,7 +16,14 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Literal
 
 if TYPE_CHECKING:
+    from collections.abc import Callable
+
+    from generator.build import BuildReport
     from generator.errors import Diagnostic
+    from generator.manifest import Recorded
+    from generator.model import BuildOptions
+    from generator.session import Session
+    from generator.write import Writer
 
 
 def _jobs(value: str) -> int:
@@ -133,8 +140,10 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 
 def run_build(args: argparse.Namespace) -> int:
-    from generator.build import BuildOptions, build
     from generator.errors import BuildError
+    from generator.manifest import Manifest, Recorded
+    from generator.model import BuildOptions
+    from generator.session import load_session, save_session
     from generator.write import FolderWriter, build_lock, check_out_dir
 
     source: Path = args.source
@@ -150,11 +159,21 @@ def run_build(args: argparse.Namespace) -> int:
     )
     progress = _progress if args.verbose else None
     started = time.perf_counter()
+    manifest = Manifest(source, out, [options.drafts, options.mode])
     try:
         check_out_dir(out, source)
         with build_lock(source.resolve() / ".lessonpress"):
-            writer = FolderWriter(out, state=source.resolve() / ".lessonpress")
-            report = build(options, writer, progress=progress)
+            recorded = manifest.up_to_date() if mode != "rerun" else None
+            if recorded is not None:
+                return _up_to_date(recorded, out, started, quiet=args.quiet)
+            manifest.start()
+            state = source.resolve() / ".lessonpress"
+            session = load_session(state)  # what the last build kept: redo only what changed
+            writer = FolderWriter(out, state=state, session=session)
+            report = _build(options, writer, progress, session)
+            if not report.failed:
+                save_session(state, session)
+                manifest.finish(Recorded(report.posts, report.files, tuple(report.diagnostics)))
     except BuildError as exc:
         print_diagnostics(exc.diagnostics, quiet=args.quiet)
         errors = sum(d.is_error for d in exc.diagnostics)
@@ -167,6 +186,29 @@ def run_build(args: argparse.Namespace) -> int:
     if not args.quiet:
         elapsed = time.perf_counter() - started
         print(f"built {report.posts} posts, {report.files} files into {out} in {elapsed:.2f} s")
+    return 0
+
+
+def _build(
+    options: BuildOptions,
+    writer: Writer,
+    progress: Callable[[str], None] | None,
+    session: Session,
+) -> BuildReport:
+    from generator.build import build  # the heavy modules: only when there is work to do
+
+    return build(options, writer, progress, session)
+
+
+def _up_to_date(recorded: Recorded, out: Path, started: float, *, quiet: bool) -> int:
+    """Nothing changed since the last good build: say what it said, touch nothing."""
+    print_diagnostics(recorded.diagnostics, quiet=quiet)
+    if not quiet:
+        elapsed = time.perf_counter() - started
+        print(
+            f"built {recorded.posts} posts, {recorded.files} files into {out} in {elapsed:.2f} s"
+            " (up to date: nothing changed)"
+        )
     return 0
 
 

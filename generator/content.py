@@ -20,6 +20,7 @@ from urllib.parse import unquote
 
 from generator.errors import Diagnostic, Diagnostics
 from generator.model import Cell, CellOptions, ChartBlock, Post, SiteConfig
+from generator.session import Parsed, Session, stat_sig
 from generator.yamlsafe import YamlProblem, load_yaml
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
@@ -91,29 +92,42 @@ def discover(root: Path, *, drafts: bool) -> Discovery:
 
 
 def _walk(base: Path, root: Path, diags: Diagnostics) -> Iterator[Path]:
-    for dirpath, dirnames, filenames in os.walk(base, followlinks=False):
-        here = Path(dirpath)
-        kept = []
-        for name in sorted(dirnames):
-            if name in SKIP_DIRS or (name.startswith(".")):
-                continue
-            if (here / name).is_symlink():
-                rel = (here / name).relative_to(root).as_posix()
+    """Markdown files under ``base``, sorted, folder by folder (os.scandir: no stat per file)."""
+    with os.scandir(base) as listing:
+        entries = sorted(listing, key=lambda e: e.name)
+    folders = []
+    for entry in entries:
+        name = entry.name
+        if name.startswith("."):
+            continue
+        if entry.is_dir(follow_symlinks=False):
+            if name not in SKIP_DIRS:
+                folders.append(entry)
+            continue
+        if entry.is_symlink() and _is_dir(entry):
+            if name not in SKIP_DIRS:
+                rel = Path(entry.path).relative_to(root).as_posix()
                 diags.error(rel, 0, "symlinked folders are not followed; copy the files instead")
-                continue
-            kept.append(name)
-        dirnames[:] = kept
-        for name in sorted(filenames):
-            path = here / name
-            if not name.lower().endswith(MARKDOWN_SUFFIXES) or name.startswith("."):
-                continue
-            if path.is_symlink() and not _inside(path, root):
-                rel = path.relative_to(root).as_posix()
-                problem = "points outside the site" if path.exists() else "is broken or a loop"
-                diags.error(rel, 0, f"symlink {problem}; refused")
-                continue
-            if path.is_file():
-                yield path
+            continue
+        if not name.lower().endswith(MARKDOWN_SUFFIXES):
+            continue
+        path = Path(entry.path)
+        if entry.is_symlink() and not _inside(path, root):
+            rel = path.relative_to(root).as_posix()
+            problem = "points outside the site" if path.exists() else "is broken or a loop"
+            diags.error(rel, 0, f"symlink {problem}; refused")
+            continue
+        if entry.is_file():
+            yield path
+    for folder in folders:
+        yield from _walk(Path(folder.path), root, diags)
+
+
+def _is_dir(entry: os.DirEntry[str]) -> bool:
+    try:
+        return entry.is_dir()
+    except OSError:  # a symlink loop: treated as a file, as os.walk does
+        return False
 
 
 def _inside(path: Path, root: Path) -> bool:
@@ -642,18 +656,58 @@ def reading_minutes(body: str) -> int:
 
 
 def load_posts(
-    root: Path, config: SiteConfig, layouts: Callable[[str], str | None], *, drafts: bool
+    root: Path,
+    config: SiteConfig,
+    layouts: Callable[[str], str | None],
+    *,
+    drafts: bool,
+    session: Session | None = None,
 ) -> tuple[list[Post], list[Diagnostic]]:
-    """Discover and parse every source; drafts are dropped unless ``drafts``."""
+    """Discover and parse every source; drafts are dropped unless ``drafts``.
+
+    With a ``session``, a file whose stat is unchanged since the last build is not re-read.
+    """
     found = discover(root, drafts=drafts)
     diags = found.diagnostics
     posts = []
     for src in found.files:
-        post = parse_post(src, root, config, layouts, diags)
+        post = (
+            parse_post(src, root, config, layouts, diags)
+            if session is None
+            else _parse_remembered(src, root, config, layouts, diags, session)
+        )
         if post is not None and (drafts or not post.draft):
             posts.append(post)
+    if session is not None:
+        wanted = {str(src.path) for src in found.files}
+        for gone in [k for k in session.parsed if k not in wanted]:
+            del session.parsed[gone]
     check_url_collisions(posts, diags)
     return posts, list(diags)
+
+
+def _parse_remembered(
+    src: SourceFile,
+    root: Path,
+    config: SiteConfig,
+    layouts: Callable[[str], str | None],
+    diags: Diagnostics,
+    session: Session,
+) -> Post | None:
+    key = str(src.path)
+    sig = stat_sig(src.path)
+    known = session.parsed.get(key)
+    if known is not None and sig is not None and known.sig == sig and known.source == src:
+        diags.extend(known.diagnostics)
+        return known.post
+    own = Diagnostics()
+    post = parse_post(src, root, config, layouts, own)
+    diags.extend(own)
+    if sig is not None and sig == stat_sig(src.path):  # unchanged while it was read
+        session.parsed[key] = Parsed(sig, src, post, tuple(own))
+    else:
+        session.parsed.pop(key, None)
+    return post
 
 
 def check_url_collisions(posts: list[Post], diags: Diagnostics) -> None:

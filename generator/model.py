@@ -144,3 +144,14 @@ class OutputFile:
 
     path: str
     data: bytes
+
+
+@dataclass(frozen=True)
+class BuildOptions:
+    """What a ``lessonpress build`` was asked to do."""
+
+    source: Path
+    drafts: bool = False
+    jobs: int | None = None
+    mode: Literal["normal", "frozen", "rerun"] = "normal"
+    keep_going: bool = False

@@ -24,11 +24,12 @@ from generator.errors import Diagnostic
 from generator.markdown import TocEntry
 from generator.model import ComputeResult, OutputFile, Post, SiteConfig
 from generator.render import RenderedPost, Renderer
+from generator.session import Session, same
 from generator.theme import Theme
 
 # Below this many uncached posts, starting worker processes costs more than it saves.
 PARALLEL_MIN = 24
-CACHE_FORMAT = 4  # bump when RenderedPost changes
+CACHE_FORMAT = 5  # bump when RenderedPost changes
 
 # Set once in each worker process by _init_worker: the process's own warm renderer.
 _worker_renderer: Renderer | None = None
@@ -76,13 +77,26 @@ def render_bodies(
     *,
     jobs: int,
     cache_dir: Path | None,
+    session: Session | None = None,
 ) -> list[RenderedPost]:
-    """Render every body, from the cache where possible, in parallel otherwise."""
+    """Render every body: from the session or the cache where possible, in parallel otherwise."""
     salt = data_files_digest(renderer.site_root) if cache_dir else ""
-    keys = [cache_key(p, r, renderer.config, salt) for p, r in zip(posts, results, strict=True)]
     done: dict[int, RenderedPost] = {}
+    inputs = []
+    if session is not None:
+        for i, (post, result) in enumerate(zip(posts, results, strict=True)):
+            inputs.append(session.body_inputs(post, result, salt, renderer.config))
+            known = session.bodies.get(post.rel)
+            if known is not None and same(known[0], inputs[i]):
+                done[i] = known[1]
+        session.bodies.clear()
+    keys = {
+        i: cache_key(posts[i], results[i], renderer.config, salt)
+        for i in range(len(posts))
+        if i not in done
+    }
     if cache_dir is not None:
-        for i, key in enumerate(keys):
+        for i, key in keys.items():
             hit = _read(cache_dir, key, posts[i])
             if hit is not None:
                 done[i] = hit
@@ -102,6 +116,10 @@ def render_bodies(
         done[i] = item
         if cache_dir is not None and not any(d.is_error for d in item.diagnostics):
             _write(cache_dir, keys[i], item)
+    if session is not None:
+        for i, post in enumerate(posts):
+            if not any(d.is_error for d in done[i].diagnostics):
+                session.bodies[post.rel] = (inputs[i], done[i])
     return [done[i] for i in range(len(posts))]
 
 
@@ -121,6 +139,8 @@ def _read(cache_dir: Path, key: str, post: Post) -> RenderedPost | None:
             text=str(entry["text"]),
             summary=str(entry["summary"]),
             datasets=tuple(str(name) for name in entry["datasets"]),
+            image=str(entry["image"]),
+            image_alt=str(entry["image_alt"]),
         )
     except (ValueError, KeyError, TypeError):
         return None
@@ -137,5 +157,7 @@ def _write(cache_dir: Path, key: str, item: RenderedPost) -> None:
         "text": item.text,
         "summary": item.summary,
         "datasets": list(item.datasets),
+        "image": item.image,
+        "image_alt": item.image_alt,
     }
     write_entry(cache_dir, key, json.dumps(entry, ensure_ascii=False).encode("utf-8"))

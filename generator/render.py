@@ -11,16 +11,16 @@ import hashlib
 import os
 import re
 import traceback
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import jinja2
 from markupsafe import Markup
 
 from generator import __version__
-from generator.charts import render_chart
+from generator.charts import PICTURE_SIZE, Picture, render_chart
 from generator.content import cell_token, chart_token, output_path, reading_minutes, slugify
 from generator.datasets import dataset_to_csv, dataset_to_json
 from generator.diskcache import read_entry, write_entry
@@ -29,6 +29,7 @@ from generator.liquid import render_liquid
 from generator.markdown import MarkdownRenderer, TocEntry, pygments_css
 from generator.model import ComputeResult, OutputFile, Post, SiteConfig
 from generator.search import html_text
+from generator.session import Session, same
 from generator.theme import Theme
 
 EPOCH = dt.datetime(1970, 1, 1)
@@ -53,6 +54,8 @@ class RenderedPost:
     text: str = ""  # what a reader sees, for the search index
     summary: str = ""  # the first paragraph's text, for meta descriptions
     datasets: tuple[str, ...] = ()  # names of the datasets the post's cells published
+    image: str = ""  # site-relative URL of the first chart's PNG, for social cards ("": none)
+    image_alt: str = ""  # what that picture shows
 
 
 @dataclass
@@ -62,15 +65,16 @@ class Renderer:
     config: SiteConfig
     theme: Theme
     site_root: Path
-    # A warm Markdown instance to reuse (serve keeps one across rebuilds); made on first use.
-    _markdown: MarkdownRenderer | None = None
     # Where finished post pages are cached by everything that shapes them (None: no cache).
     page_cache: Path | None = None
     # Where compiled templates are kept between builds (None: compile every time).
     template_cache: Path | None = None
+    # A long-running caller's memo of the last build's pages (see generator.session).
+    session: Session | None = None
     env: jinja2.Environment = field(init=False)
     _site: dict[str, Any] = field(init=False)
     _templates_digest: str = field(init=False)
+    _markdown: MarkdownRenderer | None = field(init=False, default=None)
 
     def __post_init__(self) -> None:
         self.env = jinja2.Environment(
@@ -93,6 +97,10 @@ class Renderer:
     @property
     def markdown(self) -> MarkdownRenderer:
         """Made on first use: a build whose bodies are all cached never needs one."""
+        if self.session is not None:  # one warm instance for all of a session's builds
+            if self.session.markdown is None:
+                self.session.markdown = MarkdownRenderer()
+            return cast(MarkdownRenderer, self.session.markdown)
         if self._markdown is None:
             self._markdown = MarkdownRenderer()
         return self._markdown
@@ -123,6 +131,7 @@ class Renderer:
         diags: list[Diagnostic] = []
         files: list[OutputFile] = []
         blocks: dict[str, str] = {}
+        first: Picture | None = None
         outputs = {o.index: o for o in result.outputs}
         for cell in post.cells:
             blocks[cell_token(cell.index)] = self.markdown.cell_html(
@@ -144,6 +153,13 @@ class Renderer:
             blocks[chart_token(chart.index)] = rendered.html
             files.extend(rendered.files)
             diags.extend(rendered.diagnostics)
+            if chart is post.charts[0]:
+                first = rendered.picture  # None when the chart has problems
+        image = image_alt = ""
+        if first is not None and not _front_matter_image(post):
+            png = _chart_picture(post, first)
+            files.append(png)
+            image, image_alt = "/" + png.path, first.alt
         for name in sorted(result.datasets):
             dataset = result.datasets[name]
             base = f"data/{post.data_slug}/{name}"
@@ -162,6 +178,8 @@ class Renderer:
             html_text(body.html),
             _summary(body.html),
             tuple(sorted(result.datasets)),
+            image=image,
+            image_alt=image_alt,
         )
 
     def _liquid(self, post: Post) -> Callable[[str, dict[str, str]], Any]:
@@ -226,6 +244,8 @@ class Renderer:
                     for name in rendered.datasets
                 ],
                 has_charts=bool(post.charts),
+                uses_charts=bool(post.charts) or _draws_charts(rendered.html),
+                chart_image=_chart_image(rendered),
             )
         return data
 
@@ -294,9 +314,36 @@ class Renderer:
         # 404.html is served for any missing path, so its links cannot be relative.
         files.append(OutputFile("404.html", self.render_template("404.html", here=None)))
         files.append(OutputFile("assets/highlight.css", pygments_css().encode("utf-8")))
+        if self.session is not None:  # forget pages that are gone
+            made = {f.path for f in files}
+            for gone in [k for k in self.session.pages if k not in made]:
+                del self.session.pages[gone]
         return files
 
     def _page(self, item: RenderedPost, *, prev: Post | None, next: Post | None) -> OutputFile:
+        if self.session is None:
+            return self._page_uncached(item, prev=prev, next=next)
+        # The same post objects as last time (the session keeps them) make the same page.
+        series = self.env.globals.get("series_boxes", {})
+        inputs = (
+            item,
+            self.page_context(prev) if prev else None,  # what the page shows of its neighbours
+            self.page_context(next) if next else None,
+            series.get(item.post.rel) if isinstance(series, dict) else None,
+            self._templates_digest,
+            self._site,
+        )
+        target = output_path(item.post.url)
+        known = self.session.pages.get(target)
+        if known is not None and same(known[0], inputs):
+            return OutputFile(target, known[1])
+        page = self._page_uncached(item, prev=prev, next=next)
+        self.session.pages[target] = (inputs, page.data)
+        return page
+
+    def _page_uncached(
+        self, item: RenderedPost, *, prev: Post | None, next: Post | None
+    ) -> OutputFile:
         post = item.post
         context = self.page_context(post, item)
         prev_context = self.page_context(prev) if prev else None
@@ -317,6 +364,17 @@ class Renderer:
 
     def _render_cached(self, name: str, here: str, **context: Any) -> bytes:
         """A listing page (index, tags), from the page cache when nothing it shows changed."""
+        if self.session is not None:
+            inputs = (name, context, self._templates_digest, self._site)
+            known = self.session.pages.get(here)
+            if known is not None and same(known[0], inputs):
+                return known[1]
+            data = self._render_cached_on_disk(name, here, **context)
+            self.session.pages[here] = (inputs, data)
+            return data
+        return self._render_cached_on_disk(name, here, **context)
+
+    def _render_cached_on_disk(self, name: str, here: str, **context: Any) -> bytes:
         if self.page_cache is None:
             return self.render_template(name, here, **context)
         material = repr(
@@ -405,6 +463,36 @@ def relative_url(here: str, path: str) -> str:
 
 
 _PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.S)
+_CANVAS_OR_SCRIPT = re.compile(r"<(?:canvas|script)\b", re.I)
+
+
+def _draws_charts(html: str) -> bool:
+    """A hand-written embed (a canvas, or a script that may call Chart) needs Chart.js too."""
+    return _CANVAS_OR_SCRIPT.search(html) is not None
+
+
+def _chart_picture(post: Post, picture: Picture) -> OutputFile:
+    """The first chart as a PNG beside the post's data (datasets are only .json/.csv there)."""
+    # Imported here, not at the top: Pillow loads only when a post has a chart to draw.
+    from generator.chart_image import draw_png
+
+    return OutputFile(f"data/{post.data_slug}/social.png", draw_png(picture))
+
+
+def _front_matter_image(post: Post) -> bool:
+    """meta.html's rule: an `image` (or `image: {path: ...}`) in front matter is the card's."""
+    image = post.extra.get("image")
+    if isinstance(image, Mapping):
+        image = image.get("path")
+    return bool(image)
+
+
+def _chart_image(rendered: RenderedPost) -> dict[str, Any] | None:
+    """What meta.html needs to show the first chart on social cards."""
+    if not rendered.image:
+        return None
+    width, height = PICTURE_SIZE
+    return {"path": rendered.image, "alt": rendered.image_alt, "width": width, "height": height}
 
 
 def _summary(html: str, limit: int = 200) -> str:

@@ -19,6 +19,7 @@ from generator.model import OutputFile
 
 if TYPE_CHECKING:
     from generator.render import RenderedPost, Renderer
+    from generator.session import Session
 
 INDEX_PATH = "search-index.json"
 PAGE_PATH = "search/index.html"
@@ -74,16 +75,28 @@ def index_entry(item: RenderedPost) -> dict[str, Any]:
     return entry
 
 
-def build_index(rendered: Sequence[RenderedPost]) -> bytes:
-    """Compact JSON: ``{"v": 1, "docs": [{"u", "t", "h", "x", "s"?, "d"?, "g"?}, ...]}``."""
+def build_index(rendered: Sequence[RenderedPost], session: Session | None = None) -> bytes:
+    """Compact JSON: ``{"v": 1, "docs": [{"u", "t", "h", "x", "s"?, "d"?, "g"?}, ...]}``.
+
+    Written entry by entry, so that a session can reuse the text of unchanged posts.
+    """
     docs = [
-        index_entry(r)
+        _entry_json(r, session)
         for r in rendered
         if not r.post.draft and r.post.extra.get("search", True) is not False
     ]
-    data = {"v": INDEX_FORMAT, "docs": docs}
-    text = json.dumps(data, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    return text.encode("utf-8")
+    return f'{{"v":{INDEX_FORMAT},"docs":[{",".join(docs)}]}}'.encode()
+
+
+def _entry_json(item: RenderedPost, session: Session | None) -> str:
+    """One entry's JSON, reused from the last build when the post is the very same object."""
+    known = session.search.get(item.post.rel) if session is not None else None
+    if known is not None and known[0] is item:
+        return known[1]
+    text = json.dumps(index_entry(item), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
+    if session is not None:
+        session.search[item.post.rel] = (item, text)
+    return text
 
 
 def render_search(renderer: Renderer, rendered: Sequence[RenderedPost]) -> list[OutputFile]:
@@ -92,6 +105,6 @@ def render_search(renderer: Renderer, rendered: Sequence[RenderedPost]) -> list[
     Raises TemplateProblem like every page render.
     """
     return [
-        OutputFile(INDEX_PATH, build_index(rendered)),
+        OutputFile(INDEX_PATH, build_index(rendered, renderer.session)),
         OutputFile(PAGE_PATH, renderer.render_template("search.html", PAGE_PATH)),
     ]

@@ -30,11 +30,12 @@ import sys
 import threading
 import time
 import urllib.parse
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from generator.session import Session as BuildSession
 from generator.watch import ReloadHub, Snapshot, Watcher, describe, state_dir, temporary_out
 
 if TYPE_CHECKING:
@@ -509,17 +510,14 @@ class Session:
     args: argparse.Namespace
     hub: ReloadHub
     console: Console
-    # One warm Markdown instance for every rebuild: making one costs more than an edit.
-    markdown: Any = None
+    # What each build keeps for the next (parsed posts, bodies, pages, written files).
+    memo: BuildSession = field(default_factory=BuildSession)
 
     def rebuild(self, reason: str) -> None:
         from generator.build import BuildOptions, build
         from generator.errors import BuildError, Diagnostic
-        from generator.markdown import MarkdownRenderer
         from generator.write import FolderWriter, build_lock
 
-        if self.markdown is None:
-            self.markdown = MarkdownRenderer()
         options = BuildOptions(source=self.root, drafts=self.args.drafts, jobs=self.args.jobs)
         started = time.perf_counter()
         self.console.print(f"[dim]{time.strftime('%H:%M:%S')}[/] {reason}: building …")
@@ -527,9 +525,9 @@ class Session:
             with build_lock(state_dir(self.root)):
                 report = build(
                     options,
-                    FolderWriter(self.out, state=state_dir(self.root)),
+                    FolderWriter(self.out, state=state_dir(self.root), session=self.memo),
                     self._progress,
-                    markdown=self.markdown,
+                    session=self.memo,
                 )
         except BuildError as exc:
             self._failed(exc.diagnostics)

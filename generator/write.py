@@ -26,6 +26,7 @@ from typing import Protocol
 
 from generator.errors import BuildError, Diagnostic
 from generator.model import OutputFile
+from generator.session import Session, StatSig, stat_sig
 
 TMP_PREFIX = ".lessonpress-tmp-"
 OLD_PREFIX = ".lessonpress-old-"
@@ -80,6 +81,8 @@ class FolderWriter:
 
     out: Path
     state: Path | None = None
+    # A long-running caller's record of what each folder holds (see generator.session).
+    session: Session | None = None
 
     def write(self, files: Iterable[OutputFile]) -> None:
         parent = self.out.parent
@@ -96,9 +99,13 @@ class FolderWriter:
             if stage.is_symlink() or (stage.exists() and not stage.is_dir()):
                 stage.unlink()
             stage.mkdir(exist_ok=True)
-            sync_folder(stage, files)
+            written = self.session.written if self.session is not None else {}
+            known, shown = written.pop(str(stage), {}), written.pop(str(self.out), {})
+            sync_folder(stage, files, known if self.session is not None else None)
             os.chmod(stage, 0o755)
             _swap_into_place(stage, self.out)
+            # The folders traded places; the files in them (inodes, mtimes) did not change.
+            written[str(self.out)], written[str(stage)] = known, shown
         except OSError as exc:
             # The stage is private and repaired by the next build; the site is untouched.
             raise BuildError(
@@ -131,36 +138,59 @@ def stage_dir(out: Path, state: Path | None = None) -> Path:
     return out.parent / f"{STAGE_PREFIX}{out.name}"
 
 
-def sync_folder(folder: Path, files: Iterable[OutputFile]) -> None:
-    """Make ``folder`` hold exactly ``files``, writing only what differs."""
+def sync_folder(
+    folder: Path,
+    files: Iterable[OutputFile],
+    known: dict[str, tuple[StatSig, bytes]] | None = None,
+) -> None:
+    """Make ``folder`` hold exactly ``files``, writing only what differs.
+
+    ``known`` (updated in place) is what an earlier sync wrote: a file whose stat is as
+    that sync left it, and whose bytes it wrote are the bytes wanted, is not read again.
+    """
     wanted = {item.path: item.data for item in files}
+    record = known if known is not None else {}
     present: set[str] = set()
-    for dirpath, dirnames, filenames in os.walk(folder, topdown=False):
-        here = Path(dirpath)
+    top = str(folder)
+    kept: set[str] = set()  # folders that still hold something
+    for dirpath, dirnames, filenames in os.walk(top, topdown=False):
+        prefix = "" if dirpath == top else os.path.relpath(dirpath, top).replace(os.sep, "/") + "/"
         for name in filenames:
-            path = here / name
-            rel = path.relative_to(folder).as_posix()
-            if rel in wanted and not path.is_symlink():
-                present.add(rel)
+            path = os.path.join(dirpath, name)
+            if prefix + name in wanted and not os.path.islink(path):
+                present.add(prefix + name)
+                kept.add(dirpath)
             else:
-                path.unlink()
+                os.unlink(path)
         for name in dirnames:
-            sub = here / name
-            if sub.is_symlink():
-                sub.unlink()
-            elif not any(sub.iterdir()):
-                sub.rmdir()
+            sub = os.path.join(dirpath, name)
+            if os.path.islink(sub):
+                os.unlink(sub)
+            elif sub in kept:
+                kept.add(dirpath)
+            else:
+                os.rmdir(sub)  # everything in it was removed above (the walk is bottom-up)
     made: set[Path] = set()
+    for gone in [rel for rel in record if rel not in present]:
+        del record[gone]
     for rel, data in wanted.items():
         target = folder / rel
-        if rel in present and _same_bytes(target, data):
-            continue
+        if rel in present:
+            seen = record.get(rel)
+            if seen is not None and seen[1] == data and seen[0] == stat_sig(target):
+                continue
+            if _same_bytes(target, data):
+                if known is not None:
+                    record[rel] = (stat_sig(target) or (0, 0, 0, 0), data)
+                continue
         parent = target.parent
         if parent not in made:
             parent.mkdir(parents=True, exist_ok=True)
             made.add(parent)
         with open(target, "wb") as handle:
             handle.write(data)
+        if known is not None:
+            record[rel] = (stat_sig(target) or (0, 0, 0, 0), data)
 
 
 def _same_bytes(path: Path, data: bytes) -> bool:

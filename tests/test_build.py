@@ -121,10 +121,24 @@ def test_links_and_assets_respect_a_sub_path_base_url(make_site, run_build) -> N
 
 
 def test_pages_link_assets_relatively_so_they_open_from_disk(make_site, run_build) -> None:
-    built = run_build(make_site(SMALL))
-    page = built.read("posts/first/index.html")
+    embed = "---\ntitle: E\n---\n<canvas id=c></canvas>\n<script>new Chart(c, {})</script>\n"
+    built = run_build(make_site(SMALL | {"content/posts/embed.md": embed}))
+    page = built.read("posts/embed/index.html")
     assert 'src="../../assets/vendor/chart.umd.js"' in page
-    assert 'href="../../css/site.css"' in page
+    assert 'href="../../css/site.css"' in built.read("posts/first/index.html")
+
+
+def test_only_pages_that_draw_charts_load_chartjs(make_site, run_build) -> None:
+    chart = (
+        "---\ntitle: C\n---\n```chart\ntype: line\ndata: {a: [1, 2], b: [3, 4]}\nx: a\ny: b\n```\n"
+    )
+    built = run_build(make_site(SMALL | {"content/posts/chart.md": chart}))
+    assert built.code == 0, built.err
+    for rel in ("posts/first/index.html", "index.html", "tags/ml/index.html"):
+        assert "chart.umd.js" not in built.read(rel), rel  # text only: nothing to parse
+    head = built.read("posts/chart/index.html").split("</head>")[0]
+    for script in ("chart.umd.js", "lessonpress-charts.js", "print.js"):
+        assert script in head
 
 
 def test_site_templates_override_the_theme_file_by_file(make_site, run_build) -> None:

@@ -174,7 +174,8 @@ def test_never_runs_cells_and_needs_the_cache(
         """
     )
     site = write_files(
-        tmp_path / "src", {"site.yml": "title: T\nbase_url: https://example.org/\n", "content/posts/a.md": post}
+        tmp_path / "src",
+        {"site.yml": "title: T\nbase_url: https://example.org/\n", "content/posts/a.md": post},
     )
     code, err, _ = _run(capsys, "--source", str(site))
     assert code == 1

@@ -151,9 +151,13 @@ def test_series_box_shows_position_and_neighbours(tmp_path: Path) -> None:
     assert "Part 2 of 3 in the series <strong>Regression</strong>" in b
     assert '<li aria-current="page">Part two</li>' in b
     assert (
-        '<a class="prev" rel="prev" href="../../posts/a/"><span>Previous in series</span> Part one</a>' in b
+        '<a class="prev" rel="prev" href="../../posts/a/"><span>Previous in series</span> Part one</a>'
+        in b
     )
-    assert '<a class="next" rel="next" href="../../posts/c/"><span>Next in series</span> Part three</a>' in b
+    assert (
+        '<a class="next" rel="next" href="../../posts/c/"><span>Next in series</span> Part three</a>'
+        in b
+    )
     assert "series-box" not in _pages(tmp_path / "again")["posts/solo/index.html"]
 
 

@@ -1,0 +1,120 @@
+"""What one build remembers for the next in the same process (``lessonpress serve``).
+
+A long-running caller passes one :class:`Session` to every ``build()``. Each
+stage keeps what it made, keyed by the exact inputs it was made from: parsed
+posts by their file's stat and the site-wide settings, bodies and pages by the
+identity of the objects they were rendered from (a reused post is the very same
+object), written files by their stat and bytes. A rebuild after editing one
+post then parses, renders and writes that post and the pages that show it, and
+reuses everything else. Nothing here changes what a build writes: a session
+only skips work whose result is already known; the disk caches still serve a
+fresh process.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import pickle
+import sys
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from generator.errors import Diagnostic
+from generator.model import ComputeResult, Post
+
+StatSig = tuple[int, int, int, int]
+
+
+def stat_sig(path: str | os.PathLike[str]) -> StatSig | None:
+    """Size, mtime, ctime and inode: any write, copy or touch changes one of them."""
+    try:
+        st = os.stat(path)
+    except OSError:
+        return None
+    return (st.st_size, st.st_mtime_ns, st.st_ctime_ns, st.st_ino)
+
+
+def same(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
+    """Element-wise: the very same object, or equal."""
+    return len(a) == len(b) and all(x is y or x == y for x, y in zip(a, b, strict=True))
+
+
+@dataclass
+class Parsed:
+    sig: StatSig
+    source: object  # the SourceFile it was parsed as
+    post: Post | None
+    diagnostics: tuple[Diagnostic, ...]
+
+
+@dataclass
+class Session:
+    """Memos of one site's builds in one process. Not thread-safe: one build at a time."""
+
+    markdown: Any = None  # a warm MarkdownRenderer, made on first use
+    world: object = None  # what every parse depends on (config, drafts, layouts)
+    parsed: dict[str, Parsed] = field(default_factory=dict)
+    bodies: dict[str, tuple[tuple[Any, ...], Any]] = field(default_factory=dict)
+    pages: dict[str, tuple[tuple[Any, ...], bytes]] = field(default_factory=dict)
+    search: dict[str, tuple[Any, str]] = field(default_factory=dict)  # post -> index entry
+    # folder -> file -> (stat after writing, bytes written)
+    written: dict[str, dict[str, tuple[StatSig, bytes]]] = field(default_factory=dict)
+
+    def start(self, world: object) -> None:
+        """Before a build: parses made under other site-wide settings are forgotten."""
+        if world != self.world:
+            self.world = world
+            self.parsed.clear()
+
+    def body_inputs(self, post: Post, result: ComputeResult, *rest: Any) -> tuple[Any, ...]:
+        return (post, result.outputs, result.datasets, *rest)
+
+
+# --------------------------------------------------------------------------- on disk
+
+FILE = "session.pickle"
+
+
+def _fingerprint() -> bytes:
+    """The code that made a saved session: another lessonpress or Python never reads it."""
+    from generator import __version__
+    from generator.theme import PACKAGE
+
+    parts = [__version__, sys.version]
+    for path in sorted(PACKAGE.glob("*.py")):
+        parts.append(f"{path.name}:{stat_sig(path)}")
+    return hashlib.sha256("\n".join(parts).encode()).hexdigest().encode() + b"\n"
+
+
+def load_session(state: Path) -> Session:
+    """The session the last ``lessonpress build`` of this site saved, or a new one.
+
+    A missing, damaged or foreign file only means starting afresh. (The file is the
+    build's own, in ``.lessonpress/``; a site's cells run code at build time anyway.)
+    """
+    try:
+        with open(state / FILE, "rb") as handle:
+            if handle.readline() != _fingerprint():
+                return Session()
+            found = pickle.load(handle)
+    except Exception:  # any unreadable session is just a cold start
+        return Session()
+    return found if isinstance(found, Session) else Session()
+
+
+def save_session(state: Path, session: Session) -> None:
+    """Keep ``session`` for the next build (atomically; the warm Markdown is not kept)."""
+    warm, session.markdown = session.markdown, None
+    tmp = state / f".{FILE}.{os.getpid()}"
+    try:
+        state.mkdir(parents=True, exist_ok=True)
+        with open(tmp, "wb") as handle:
+            handle.write(_fingerprint())
+            pickle.dump(session, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(tmp, state / FILE)
+    except OSError:
+        tmp.unlink(missing_ok=True)  # a session that cannot be saved only costs time
+    finally:
+        session.markdown = warm

@@ -1,0 +1,162 @@
+"""A build session (what ``serve`` keeps between rebuilds, issue 7) redoes only what changed,
+and what it writes is always byte-identical to a fresh build of the same sources."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from generator import content, render
+from generator.build import BuildOptions, build
+from generator.session import Session
+from generator.write import FolderWriter
+from tests.helpers import write_files
+
+
+def post(title: str, day: int, tags: str = "[a]", text: str = "Body text.") -> str:
+    return f"---\ntitle: {title}\ndate: 2024-01-{day:02d}\ntags: {tags}\n---\n{text}\n"
+
+
+SITE = {
+    "site.yml": "title: T\nurl: https://example.org\n",
+    "content/posts/one.md": post("One", 1),
+    "content/posts/two.md": post("Two", 2),
+    "content/posts/three.md": post("Three", 3, "[b]"),
+}
+
+
+def files(folder: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(folder).as_posix(): p.read_bytes()
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+class Counter:
+    def __init__(self, monkeypatch: pytest.MonkeyPatch) -> None:
+        self.parsed: list[str] = []
+        self.pages: list[str] = []
+        parse, page = content.parse_post, render.Renderer._page_uncached
+
+        def counting_parse(src, *args):  # type: ignore[no-untyped-def]
+            self.parsed.append(src.rel)
+            return parse(src, *args)
+
+        def counting_page(self_, item, **kw):  # type: ignore[no-untyped-def]
+            self.pages.append(item.post.rel)
+            return page(self_, item, **kw)
+
+        monkeypatch.setattr(content, "parse_post", counting_parse)
+        monkeypatch.setattr(render.Renderer, "_page_uncached", counting_page)
+
+    def reset(self) -> None:
+        self.parsed.clear()
+        self.pages.clear()
+
+
+@pytest.fixture
+def site(tmp_path: Path) -> Path:
+    return write_files(tmp_path / "src", SITE)
+
+
+def session_build(site: Path, session: Session) -> dict[str, bytes]:
+    out = site / "site"
+    state = site / ".lessonpress"
+    build(BuildOptions(source=site), FolderWriter(out, state=state, session=session), None, session)
+    return files(out)
+
+
+def fresh_build(site: Path, name: str) -> dict[str, bytes]:
+    """A new process's view: no session, no caches."""
+    copy = site.parent / name
+    write_files(copy, {p.relative_to(site).as_posix(): p.read_bytes() for p in _sources(site)})
+    build(BuildOptions(source=copy), FolderWriter(copy / "site", state=copy / ".lessonpress"))
+    return files(copy / "site")
+
+
+def _sources(site: Path) -> list[Path]:
+    skip = (site / "site", site / ".lessonpress")
+    return [
+        p
+        for p in site.rglob("*")
+        if p.is_file() and not any(s == p or s in p.parents for s in skip)
+    ]
+
+
+def test_an_edit_reparses_and_rerenders_only_what_shows_it(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    count = Counter(monkeypatch)
+    session = Session()
+    session_build(site, session)
+    assert sorted(count.parsed) == sorted(f"content/posts/{n}.md" for n in ("one", "two", "three"))
+    count.reset()
+    session_build(site, session)
+    assert count.parsed == [] and count.pages == []  # nothing changed: nothing redone
+    # A new title shows on the post and on its neighbours' previous/next links.
+    (site / "content/posts/two.md").write_text(post("Deux", 2), encoding="utf-8")
+    out = session_build(site, session)
+    assert count.parsed == ["content/posts/two.md"]
+    assert sorted(count.pages) == sorted(f"content/posts/{n}.md" for n in ("one", "two", "three"))
+    assert out == fresh_build(site, "fresh1")
+    assert b"Deux" in out["index.html"] and b"Deux" in out["posts/one/index.html"]
+    count.reset()
+    # A body edit changes that post's page only (and the listings, feed and search).
+    (site / "content/posts/one.md").write_text(post("One", 1, text="New words."), "utf-8")
+    out = session_build(site, session)
+    assert count.parsed == ["content/posts/one.md"] and count.pages == ["content/posts/one.md"]
+    assert out == fresh_build(site, "fresh2")
+    assert b"New words" in out["search-index.json"] and b"New words" in out["feed.xml"]
+
+
+@pytest.mark.parametrize(
+    "change",
+    ["retag a post", "delete a post", "add a post", "edit a template", "edit the config",
+     "add a static file", "tamper with the output"],
+)  # fmt: skip
+def test_every_change_gives_what_a_fresh_build_gives(site: Path, change: str) -> None:
+    session = Session()
+    session_build(site, session)
+    session_build(site, session)  # both folders the writer swaps are now known
+    if change == "retag a post":
+        (site / "content/posts/three.md").write_text(post("Three", 3, "[a, c]"), "utf-8")
+    elif change == "delete a post":
+        (site / "content/posts/two.md").unlink()
+    elif change == "add a post":
+        write_files(site, {"content/posts/four.md": post("Four", 4)})
+    elif change == "edit a template":
+        write_files(site, {"templates/post.html": "{{ page.title }}|{{ page.content }}\n"})
+    elif change == "edit the config":
+        (site / "site.yml").write_text("title: Renamed\nurl: https://example.org\n", "utf-8")
+    elif change == "add a static file":
+        write_files(site, {"static/css/extra.css": "p{}\n"})
+    else:
+        (site / "site/index.html").write_text("tampered", encoding="utf-8")
+    out = session_build(site, session)
+    assert out == fresh_build(site, "fresh")
+    out = session_build(site, session)  # and again, from the other folder
+    assert out == fresh_build(site, "fresh-again")
+
+
+def test_the_build_command_keeps_its_session_and_survives_a_damaged_one(site: Path) -> None:
+    from generator.session import FILE, load_session
+    from tests.helpers import build_site
+
+    assert build_site(site, site / "site").returncode == 0
+    saved = load_session(site / ".lessonpress")
+    assert len(saved.parsed) == 3 and len(saved.bodies) == 3  # the next build starts warm
+    (site / "content/posts/two.md").write_text(post("Deux", 2), encoding="utf-8")
+    result = build_site(site, site / "site")
+    assert result.returncode == 0, result.stderr
+    assert files(site / "site") == fresh_build(site, "fresh")
+    # A damaged session (right header, broken body) is a cold start, not a failure.
+    path = site / ".lessonpress" / FILE
+    header = path.read_bytes().split(b"\n", 1)[0]
+    path.write_bytes(header + b"\n" + b"\x80\x05garbage")
+    (site / "content/posts/one.md").write_text(post("Un", 1), encoding="utf-8")
+    result = build_site(site, site / "site")
+    assert result.returncode == 0, result.stderr
+    assert "Traceback" not in result.stderr
+    assert files(site / "site") == fresh_build(site, "fresh-again")
