@@ -87,7 +87,6 @@ def build(
         config,
         theme,
         root,
-        page_cache=state / "pages",
         template_cache=state / "templates",
         session=session,
     )

@@ -13,7 +13,7 @@ import base64
 import hashlib
 import json
 import os
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from multiprocessing import get_context
 from pathlib import Path
@@ -101,6 +101,14 @@ def render_bodies(
             if hit is not None:
                 done[i] = hit
     todo = [i for i in range(len(posts)) if i not in done]
+
+    def keep(fresh: Iterator[RenderedPost]) -> None:
+        """Cache each body as it arrives: the writes overlap the workers' rendering."""
+        for i, item in zip(todo, fresh, strict=True):
+            done[i] = item
+            if cache_dir is not None and not any(d.is_error for d in item.diagnostics):
+                _write(cache_dir, keys[i], item)
+
     if jobs > 1 and len(todo) >= PARALLEL_MIN:
         context = get_context("fork")
         initargs = (renderer.config, renderer.theme, renderer.site_root)
@@ -109,13 +117,9 @@ def render_bodies(
         ) as pool:
             items = [(posts[i], results[i]) for i in todo]
             chunk = max(1, len(items) // (jobs * 8))
-            fresh = list(pool.map(_render_in_worker, items, chunksize=chunk))
+            keep(pool.map(_render_in_worker, items, chunksize=chunk))
     else:
-        fresh = [renderer.render_post_body(posts[i], results[i]) for i in todo]
-    for i, item in zip(todo, fresh, strict=True):
-        done[i] = item
-        if cache_dir is not None and not any(d.is_error for d in item.diagnostics):
-            _write(cache_dir, keys[i], item)
+        keep(renderer.render_post_body(posts[i], results[i]) for i in todo)
     if session is not None:
         for i, post in enumerate(posts):
             if not any(d.is_error for d in done[i].diagnostics):

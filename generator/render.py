@@ -19,11 +19,9 @@ from typing import Any, cast
 import jinja2
 from markupsafe import Markup
 
-from generator import __version__
 from generator.charts import PICTURE_SIZE, Picture, render_chart
 from generator.content import cell_token, chart_token, output_path, reading_minutes, slugify
 from generator.datasets import dataset_to_csv, dataset_to_json
-from generator.diskcache import read_entry, write_entry
 from generator.errors import Diagnostic
 from generator.liquid import render_liquid
 from generator.markdown import MarkdownRenderer, TocEntry, pygments_css
@@ -65,8 +63,6 @@ class Renderer:
     config: SiteConfig
     theme: Theme
     site_root: Path
-    # Where finished post pages are cached by everything that shapes them (None: no cache).
-    page_cache: Path | None = None
     # Where compiled templates are kept between builds (None: compile every time).
     template_cache: Path | None = None
     # A long-running caller's memo of the last build's pages (see generator.session).
@@ -349,67 +345,22 @@ class Renderer:
         prev_context = self.page_context(prev) if prev else None
         next_context = self.page_context(next) if next else None
         target = output_path(post.url)
-        key = None
-        if self.page_cache is not None:
-            key = self._page_key(context, item.html, prev_context, next_context)
-            cached = read_entry(self.page_cache, key)
-            if cached is not None:
-                return OutputFile(target, cached)
         data = self.render_template(
             f"{post.layout}.html", target, page=context, prev=prev_context, next=next_context
         )
-        if key is not None and self.page_cache is not None:
-            write_entry(self.page_cache, key, data)
         return OutputFile(target, data)
 
     def _render_cached(self, name: str, here: str, **context: Any) -> bytes:
-        """A listing page (index, tags), from the page cache when nothing it shows changed."""
-        if self.session is not None:
-            inputs = (name, context, self._templates_digest, self._site)
-            known = self.session.pages.get(here)
-            if known is not None and same(known[0], inputs):
-                return known[1]
-            data = self._render_cached_on_disk(name, here, **context)
-            self.session.pages[here] = (inputs, data)
-            return data
-        return self._render_cached_on_disk(name, here, **context)
-
-    def _render_cached_on_disk(self, name: str, here: str, **context: Any) -> bytes:
-        if self.page_cache is None:
+        """A listing page (index, tags), from the session when nothing it shows changed."""
+        if self.session is None:
             return self.render_template(name, here, **context)
-        material = repr(
-            (
-                __version__,
-                self._templates_digest,
-                sorted(self._site.items()),
-                name,
-                here,
-                sorted(context.items()),
-            )
-        )
-        key = hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()
-        cached = read_entry(self.page_cache, key)
-        if cached is not None:
-            return cached
+        inputs = (name, context, self._templates_digest, self._site)
+        known = self.session.pages.get(here)
+        if known is not None and same(known[0], inputs):
+            return known[1]
         data = self.render_template(name, here, **context)
-        write_entry(self.page_cache, key, data)
+        self.session.pages[here] = (inputs, data)
         return data
-
-    def _page_key(self, context: dict[str, Any], html: str, *neighbours: Any) -> str:
-        """Everything a post page is made of: templates, site, the post and its neighbours."""
-        series = self.env.globals.get("series_boxes", {})
-        material = repr(
-            (
-                __version__,
-                self._templates_digest,
-                sorted(self._site.items()),
-                sorted((k, v) for k, v in context.items() if k != "content"),
-                hashlib.sha256(html.encode("utf-8", "surrogatepass")).hexdigest(),
-                neighbours,
-                series.get(context["source"]) if isinstance(series, dict) else None,
-            )
-        )
-        return hashlib.sha256(material.encode("utf-8", "surrogatepass")).hexdigest()
 
     def _taxonomy_pages(self, listing: list[dict[str, Any]]) -> Iterable[OutputFile]:
         """Tag and category pages, each with its count of lessons."""

@@ -36,6 +36,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from generator.session import Session as BuildSession
+from generator.session import load_session
 from generator.watch import ReloadHub, Snapshot, Watcher, describe, state_dir, temporary_out
 
 if TYPE_CHECKING:
@@ -459,7 +460,8 @@ def _serve(root: Path, out: Path, args: argparse.Namespace, console: Console) ->
     except OSError as exc:
         print(f"lessonpress: error: {_bind_problem(exc, args.host, args.port)}", file=sys.stderr)
         return 1
-    session = Session(root, out, args, hub, console)
+    # Start from what the last `lessonpress build` kept: the first build redoes only changes.
+    session = Session(root, out, args, hub, console, load_session(state_dir(root)))
     thread = threading.Thread(target=server.serve_forever, args=(0.1,), name="lessonpress-http")
     thread.start()
     watcher = Watcher(root, out)
