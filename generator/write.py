@@ -183,6 +183,9 @@ def sync_folder(
                 if known is not None:
                     record[rel] = (stat_sig(target) or (0, 0, 0, 0), data)
                 continue
+            # A new file, not the old one truncated: ext4 flushes a truncated-and-rewritten
+            # file to disk on close (auto_da_alloc). The folder is private until the swap.
+            target.unlink()
         parent = target.parent
         if parent not in made:
             parent.mkdir(parents=True, exist_ok=True)
