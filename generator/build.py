@@ -107,7 +107,7 @@ def build(
     except TemplateProblem as problem:
         diags.extend([problem.diagnostic])
         raise BuildError(diags) from None
-    feed_files, found = render_feeds(config, rendered)
+    feed_files, found = render_feeds(config, rendered, session=session)
     files.extend(feed_files)
     diags.extend(found)
     files = _merge(files, _theme_files(theme, diags), diags)

@@ -71,9 +71,12 @@ def discover(root: Path, *, drafts: bool) -> Discovery:
     base = root if jekyll_site else root / "content"
     if not base.is_dir():
         return found
+    # Every path is under base, which is under root: strings, as a Path per step is slow.
+    root_prefix, base_prefix = os.path.join(root, ""), os.path.join(base, "")
     for path in _walk(base, root, found.diagnostics):
-        rel = path.relative_to(root).as_posix()
-        parts = path.relative_to(base).parts
+        text = str(path)
+        rel = text[len(root_prefix) :].replace(os.sep, "/")
+        parts = tuple(text[len(base_prefix) :].split(os.sep))
         in_posts = "_posts" in parts[:-1]
         in_drafts = "_drafts" in parts[:-1]
         if in_drafts and not drafts:

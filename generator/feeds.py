@@ -22,6 +22,7 @@ from generator.model import OutputFile, Post, SiteConfig
 
 if TYPE_CHECKING:
     from generator.render import RenderedPost
+    from generator.session import Session
 
 ATOM = "http://www.w3.org/2005/Atom"
 SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"
@@ -39,18 +40,30 @@ NO_URL = (
 
 
 def render_feeds(
-    config: SiteConfig, rendered: Sequence[RenderedPost], *, epoch: dt.datetime | None = None
+    config: SiteConfig,
+    rendered: Sequence[RenderedPost],
+    *,
+    epoch: dt.datetime | None = None,
+    session: Session | None = None,
 ) -> tuple[list[OutputFile], list[Diagnostic]]:
     """feed.xml, sitemap.xml (only with an absolute site URL) and robots.txt.
 
-    ``epoch`` (default: SOURCE_DATE_EPOCH) dates posts that have no date.
+    ``epoch`` (default: SOURCE_DATE_EPOCH) dates posts that have no date. With a
+    ``session``, a sitemap whose posts' URLs, dates and taxonomies are unchanged is reused.
     """
     fallback = epoch or _source_date_epoch()
     listed = [r for r in rendered if _listed(r.post)]
     files = [OutputFile("feed.xml", atom_feed(config, listed, fallback))]
     diags: list[Diagnostic] = []
     if config.url:
-        files.append(OutputFile("sitemap.xml", sitemap(config, [r.post for r in listed])))
+        posts = [r.post for r in listed]
+        shown = (config, tuple((p.url, p.date, p.kind, p.tags, p.categories) for p in posts))
+        data = (
+            session.remember("sitemap.xml", shown, lambda: sitemap(config, posts))
+            if session is not None
+            else sitemap(config, posts)
+        )
+        files.append(OutputFile("sitemap.xml", data))
     else:
         diags.append(Diagnostic(config.config_file or "site.yml", 0, NO_URL, "warning"))
     files.append(OutputFile("robots.txt", robots(config)))

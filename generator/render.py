@@ -71,6 +71,8 @@ class Renderer:
     _site: dict[str, Any] = field(init=False)
     _templates_digest: str = field(init=False)
     _markdown: MarkdownRenderer | None = field(init=False, default=None)
+    # render_site's neighbour and listing contexts, by post (the post is kept: ids recycle)
+    _listed: dict[int, tuple[Post, dict[str, Any]]] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.env = jinja2.Environment(
@@ -289,6 +291,7 @@ class Renderer:
 
     def render_site(self, rendered: Sequence[RenderedPost]) -> list[OutputFile]:
         """Every page: posts, index, tag pages, 404. Raises TemplateProblem."""
+        self._listed = {}
         posts = [r for r in rendered if r.post.kind == "post"]
         files: list[OutputFile] = []
         for i, item in enumerate(posts):
@@ -300,9 +303,7 @@ class Renderer:
                 files.append(self._page(item, prev=None, next=None))
         for item in rendered:
             files.extend(item.files)
-        listing = [
-            self.page_context(r.post, None) | {"reading_minutes": r.reading_minutes} for r in posts
-        ]
+        listing = [self._listing(r.post) | {"reading_minutes": r.reading_minutes} for r in posts]
         files.append(
             OutputFile("index.html", self._render_cached("index.html", "index.html", posts=listing))
         )
@@ -323,8 +324,8 @@ class Renderer:
         series = self.env.globals.get("series_boxes", {})
         inputs = (
             item,
-            self.page_context(prev) if prev else None,  # what the page shows of its neighbours
-            self.page_context(next) if next else None,
+            self._listing(prev) if prev else None,  # what the page shows of its neighbours
+            self._listing(next) if next else None,
             series.get(item.post.rel) if isinstance(series, dict) else None,
             self._templates_digest,
             self._site,
@@ -342,13 +343,20 @@ class Renderer:
     ) -> OutputFile:
         post = item.post
         context = self.page_context(post, item)
-        prev_context = self.page_context(prev) if prev else None
-        next_context = self.page_context(next) if next else None
+        prev_context = self._listing(prev) if prev else None
+        next_context = self._listing(next) if next else None
         target = output_path(post.url)
         data = self.render_template(
             f"{post.layout}.html", target, page=context, prev=prev_context, next=next_context
         )
         return OutputFile(target, data)
+
+    def _listing(self, post: Post) -> dict[str, Any]:
+        """``page_context(post)`` without the body, made once per post per render_site."""
+        found = self._listed.get(id(post))
+        if found is None or found[0] is not post:
+            found = self._listed[id(post)] = (post, self.page_context(post))
+        return found[1]
 
     def _render_cached(self, name: str, here: str, **context: Any) -> bytes:
         """A listing page (index, tags), from the session when nothing it shows changed."""

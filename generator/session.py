@@ -13,18 +13,22 @@ fresh process.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import pickle
 import sys
+import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from generator.errors import Diagnostic
 from generator.model import ComputeResult, Post
 
 StatSig = tuple[int, int, int, int]
+T = TypeVar("T")
 
 
 def stat_sig(path: str | os.PathLike[str]) -> StatSig | None:
@@ -61,12 +65,22 @@ class Session:
     search: dict[str, tuple[Any, str]] = field(default_factory=dict)  # post -> index entry
     # folder -> file -> (stat after writing, bytes written)
     written: dict[str, dict[str, tuple[StatSig, bytes]]] = field(default_factory=dict)
+    other: dict[str, tuple[tuple[Any, ...], Any]] = field(default_factory=dict)  # see remember
 
     def start(self, world: object) -> None:
         """Before a build: parses made under other site-wide settings are forgotten."""
         if world != self.world:
             self.world = world
             self.parsed.clear()
+
+    def remember(self, name: str, inputs: tuple[Any, ...], make: Callable[[], T]) -> T:
+        """``make()``, or what it returned last time for the same ``inputs``."""
+        known = self.other.get(name)
+        if known is not None and same(known[0], inputs):
+            return cast(T, known[1])
+        value = make()
+        self.other[name] = (inputs, value)
+        return value
 
     def body_inputs(self, post: Post, result: ComputeResult, *rest: Any) -> tuple[Any, ...]:
         return (post, result.outputs, result.datasets, *rest)
@@ -108,17 +122,26 @@ def save_session(state: Path, session: Session) -> None:
     """Keep ``session`` for the next build (atomically; the warm Markdown is not kept)."""
     warm, session.markdown = session.markdown, None
     tmp = state / f".{FILE}.{os.getpid()}"
+    # Not a rename over the old file: ext4 would first flush the new one to disk
+    # (auto_da_alloc), which costs more than the rest of an edit's rebuild. The old one is
+    # removed while the new one is pickled (freeing a large file takes a while); a build
+    # killed in between only leaves no session, and the next build starts cold.
+    old = threading.Thread(target=_remove, args=(state / FILE,))
+    old.start()
     try:
         state.mkdir(parents=True, exist_ok=True)
         with open(tmp, "wb") as handle:
             handle.write(_fingerprint())
             pickle.dump(session, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        # Not a rename over the old file: ext4 would flush the new one to disk first
-        # (auto_da_alloc), which costs more than the rest of an edit's rebuild. A build
-        # killed in between only leaves no session: the next build starts cold.
-        (state / FILE).unlink(missing_ok=True)
+        old.join()
         os.rename(tmp, state / FILE)
     except OSError:
         tmp.unlink(missing_ok=True)  # a session that cannot be saved only costs time
     finally:
+        old.join()
         session.markdown = warm
+
+
+def _remove(path: Path) -> None:
+    with contextlib.suppress(OSError):
+        path.unlink()

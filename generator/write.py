@@ -170,11 +170,11 @@ def sync_folder(
                 kept.add(dirpath)
             else:
                 os.rmdir(sub)  # everything in it was removed above (the walk is bottom-up)
-    made: set[Path] = set()
+    made: set[str] = set()
     for gone in [rel for rel in record if rel not in present]:
         del record[gone]
     for rel, data in wanted.items():
-        target = folder / rel
+        target = os.path.join(top, rel)
         if rel in present:
             seen = record.get(rel)
             if seen is not None and seen[1] == data and seen[0] == stat_sig(target):
@@ -185,10 +185,10 @@ def sync_folder(
                 continue
             # A new file, not the old one truncated: ext4 flushes a truncated-and-rewritten
             # file to disk on close (auto_da_alloc). The folder is private until the swap.
-            target.unlink()
-        parent = target.parent
+            os.unlink(target)
+        parent = os.path.dirname(target)
         if parent not in made:
-            parent.mkdir(parents=True, exist_ok=True)
+            os.makedirs(parent, exist_ok=True)
             made.add(parent)
         with open(target, "wb") as handle:
             handle.write(data)
@@ -196,9 +196,9 @@ def sync_folder(
             record[rel] = (stat_sig(target) or (0, 0, 0, 0), data)
 
 
-def _same_bytes(path: Path, data: bytes) -> bool:
+def _same_bytes(path: str, data: bytes) -> bool:
     try:
-        if path.stat().st_size != len(data):
+        if os.stat(path).st_size != len(data):
             return False
         with open(path, "rb") as handle:
             return handle.read() == data
