@@ -115,6 +115,13 @@ class Manifest:
         self.key = _key(self.root, self.out, options)
         self.started = 0
         self.inputs = ""
+        self._seen: tuple[int, str, int] | None = None  # (when, digest, newest) of the inputs
+
+    def _snapshot(self) -> tuple[int, str, int]:
+        if self._seen is None:
+            started = time.time_ns()
+            self._seen = (started, *_stats(_inputs(self.root, self.out)))
+        return self._seen
 
     def up_to_date(self) -> Recorded | None:
         """The last build's summary when nothing it read or wrote has changed since."""
@@ -122,7 +129,7 @@ class Manifest:
             saved = json.loads(self.file.read_text(encoding="utf-8"))
             if saved["key"] != self.key:
                 return None
-            if saved["inputs"] != _stats(_inputs(self.root, self.out))[0]:
+            if saved["inputs"] != self._snapshot()[1]:
                 return None
             if saved["output"] != _output(self.out):
                 return None
@@ -137,8 +144,8 @@ class Manifest:
     def start(self) -> None:
         """Before a real build reads anything: forget the last record, note the inputs."""
         self.file.unlink(missing_ok=True)
-        self.started = time.time_ns()
-        self.inputs, newest = _stats(_inputs(self.root, self.out))
+        # The snapshot the check just took, if it took one: nothing was read since.
+        self.started, self.inputs, newest = self._snapshot()
         if newest >= self.started - RACY_NS:
             self.inputs = ""  # too fresh to trust: the next build checks again
 

@@ -24,8 +24,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
-from latex2mathml.converter import convert_to_element
-
 from generator.errors import Diagnostic
 
 # Any placeholder token, ours or another pass's (LPCELL0001X, LPBLOCK0002X, ...).
@@ -443,6 +441,8 @@ def normalize_latex(latex: str) -> str:
 @functools.lru_cache(maxsize=8192)
 def render_latex(latex: str, display: bool) -> tuple[str, str]:
     """``(mathml, "")`` or ``("", reason)``; pure, so cached for the whole process."""
+    from latex2mathml.converter import convert_to_element  # ~40 ms: only when math is drawn
+
     source = normalize_latex(latex)
     try:
         element = convert_to_element(source, display="block" if display else "inline")
