@@ -1,7 +1,7 @@
 """Write-stage helper: skip a build when its inputs and output are as the last good build left them.
 
 Like make, ninja and git's index, a file counts as unchanged when its size,
-mtime, ctime and inode are: any edit, copy or ``touch`` changes at least one.
+mtime, ctime and inode (``session.stat_sig``) are: any edit, copy or ``touch`` changes at least one.
 After every successful build the manifest records a digest of those stats for
 everything the build read (the site folder, the theme, lessonpress itself and
 the libraries that shape the output) and for every file it wrote. The next
@@ -28,6 +28,7 @@ from pathlib import Path
 
 from generator import __version__
 from generator.errors import Diagnostic, Severity
+from generator.session import stat_sig
 from generator.theme import PACKAGE, default_theme_dirs
 
 NAME = "manifest.json"
@@ -51,18 +52,14 @@ class Recorded:
 
 
 def _stats(paths: Iterator[Path]) -> tuple[str, int]:
-    """Digest of (path, size, mtime, ctime, inode) of each file, and the newest mtime."""
+    """Digest of each file's path and stat signature, and the newest mtime or ctime."""
     digest = hashlib.sha256()
     newest = 0
     for path in paths:
-        try:
-            st = os.stat(path)
-        except OSError:
-            digest.update(f"{path}\0missing\n".encode("utf-8", "surrogateescape"))
-            continue
-        newest = max(newest, st.st_mtime_ns, st.st_ctime_ns)
-        line = f"{path}\0{st.st_size}\0{st.st_mtime_ns}\0{st.st_ctime_ns}\0{st.st_ino}\n"
-        digest.update(line.encode("utf-8", "surrogateescape"))
+        sig = stat_sig(path)
+        if sig is not None:
+            newest = max(newest, sig[1], sig[2])
+        digest.update(f"{path}\0{sig}\n".encode("utf-8", "surrogateescape"))
     return digest.hexdigest(), newest
 
 
