@@ -14,8 +14,6 @@ import hashlib
 import json
 import os
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
-from multiprocessing import get_context
 from pathlib import Path
 
 from generator import __version__
@@ -110,6 +108,9 @@ def render_bodies(
                 _write(cache_dir, keys[i], item)
 
     if jobs > 1 and len(todo) >= PARALLEL_MIN:
+        from concurrent.futures import ProcessPoolExecutor  # only when there are workers
+        from multiprocessing import get_context
+
         context = get_context("fork")
         initargs = (renderer.config, renderer.theme, renderer.site_root)
         with ProcessPoolExecutor(

@@ -14,21 +14,22 @@ import traceback
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import jinja2
 from markupsafe import Markup
 
-from generator.charts import PICTURE_SIZE, Picture, render_chart
 from generator.content import cell_token, chart_token, output_path, reading_minutes, slugify
 from generator.datasets import dataset_to_csv, dataset_to_json
 from generator.errors import Diagnostic
-from generator.liquid import render_liquid
 from generator.markdown import MarkdownRenderer, TocEntry, pygments_css
 from generator.model import ComputeResult, OutputFile, Post, SiteConfig
 from generator.search import html_text
-from generator.session import Session, same
+from generator.session import Session, digest, same
 from generator.theme import Theme
+
+if TYPE_CHECKING:
+    from generator.charts import Picture
 
 EPOCH = dt.datetime(1970, 1, 1)
 
@@ -139,6 +140,8 @@ class Renderer:
                 hide_output=cell.options.hide_output,
                 anchor=f"cell-{cell.options.name or cell.index + 1}",
             )
+        if post.charts:  # the chart modules load only for posts that have charts
+            from generator.charts import render_chart
         for chart in post.charts:
             rendered = render_chart(
                 chart,
@@ -185,6 +188,8 @@ class Renderer:
             self.site_root / "_includes",
             *(t / "includes" for t in self.theme.templates),
         ]
+
+        from generator.liquid import render_liquid  # Jekyll posts only
 
         def run(text: str, stash: dict[str, str]) -> Any:
             return render_liquid(
@@ -304,9 +309,7 @@ class Renderer:
         for item in rendered:
             files.extend(item.files)
         listing = [self._listing(r.post) | {"reading_minutes": r.reading_minutes} for r in posts]
-        files.append(
-            OutputFile("index.html", self._render_cached("index.html", "index.html", posts=listing))
-        )
+        files.append(self._render_cached("index.html", "index.html", posts=listing))
         files.extend(self._taxonomy_pages(listing))
         # 404.html is served for any missing path, so its links cannot be relative.
         files.append(OutputFile("404.html", self.render_template("404.html", here=None)))
@@ -331,12 +334,9 @@ class Renderer:
             self._site,
         )
         target = output_path(item.post.url)
-        known = self.session.pages.get(target)
-        if known is not None and same(known[0], inputs):
-            return OutputFile(target, known[1])
-        page = self._page_uncached(item, prev=prev, next=next)
-        self.session.pages[target] = (inputs, page.data)
-        return page
+        return self._remembered(
+            target, inputs, lambda: self._page_uncached(item, prev=prev, next=next).data
+        )
 
     def _page_uncached(
         self, item: RenderedPost, *, prev: Post | None, next: Post | None
@@ -358,17 +358,31 @@ class Renderer:
             found = self._listed[id(post)] = (post, self.page_context(post))
         return found[1]
 
-    def _render_cached(self, name: str, here: str, **context: Any) -> bytes:
+    def _render_cached(self, name: str, here: str, **context: Any) -> OutputFile:
         """A listing page (index, tags), from the session when nothing it shows changed."""
         if self.session is None:
-            return self.render_template(name, here, **context)
+            return OutputFile(here, self.render_template(name, here, **context))
         inputs = (name, context, self._templates_digest, self._site)
-        known = self.session.pages.get(here)
+        return self._remembered(here, inputs, lambda: self.render_template(name, here, **context))
+
+    def _remembered(
+        self, target: str, inputs: tuple[Any, ...], make: Callable[[], bytes]
+    ) -> OutputFile:
+        """The page the session's last build made from the same ``inputs``, else ``make()``.
+
+        The session keeps only its digest; the bytes are read back from the folder that
+        build wrote, if the writer needs them. A page no folder holds any more is made
+        anew, and so is one whose folder changes before the writer reads it.
+        """
+        assert self.session is not None
+        known = self.session.pages.get(target)
         if known is not None and same(known[0], inputs):
-            return known[1]
-        data = self.render_template(name, here, **context)
-        self.session.pages[here] = (inputs, data)
-        return data
+            kept = self.session.kept(target, known[1], make)
+            if kept is not None:
+                return kept
+        data = make()
+        self.session.pages[target] = (inputs, digest(data))
+        return OutputFile(target, data)
 
     def _taxonomy_pages(self, listing: list[dict[str, Any]]) -> Iterable[OutputFile]:
         """Tag and category pages, each with its count of lessons."""
@@ -385,15 +399,12 @@ class Renderer:
                 {"name": n, "slug": slugify(n) or "tag", "count": len(groups[n])} for n in names
             ]
             here = f"{kind}/index.html"
-            yield OutputFile(
-                here, self._render_cached("tags.html", here, tags=summary, taxonomy=taxonomy)
-            )
+            yield self._render_cached("tags.html", here, tags=summary, taxonomy=taxonomy)
             for name, entry in zip(names, summary, strict=True):
                 here = f"{kind}/{entry['slug']}/index.html"
-                page = self._render_cached(
+                yield self._render_cached(
                     "tag.html", here, tag=entry, posts=groups[name], taxonomy=taxonomy
                 )
-                yield OutputFile(here, page)
 
 
 def _bytecode_cache(folder: Path | None) -> jinja2.BytecodeCache | None:
@@ -405,13 +416,13 @@ def _bytecode_cache(folder: Path | None) -> jinja2.BytecodeCache | None:
 
 def templates_digest(folders: Sequence[Path]) -> str:
     """A hash of every template file: editing any of them re-renders every page."""
-    digest = hashlib.sha256()
+    found = hashlib.sha256()
     for folder in folders:
         for path in sorted(folder.rglob("*")):
             if path.is_file():
-                digest.update(f"{path}\n".encode())
-                digest.update(path.read_bytes())
-    return digest.hexdigest()
+                found.update(f"{path}\n".encode())
+                found.update(path.read_bytes())
+    return found.hexdigest()
 
 
 def relative_url(here: str, path: str) -> str:
@@ -450,6 +461,8 @@ def _chart_image(rendered: RenderedPost) -> dict[str, Any] | None:
     """What meta.html needs to show the first chart on social cards."""
     if not rendered.image:
         return None
+    from generator.charts import PICTURE_SIZE
+
     width, height = PICTURE_SIZE
     return {"path": rendered.image, "alt": rendered.image_alt, "width": width, "height": height}
 

@@ -4,31 +4,77 @@ A long-running caller passes one :class:`Session` to every ``build()``. Each
 stage keeps what it made, keyed by the exact inputs it was made from: parsed
 posts by their file's stat and the site-wide settings, bodies and pages by the
 identity of the objects they were rendered from (a reused post is the very same
-object), written files by their stat and bytes. A rebuild after editing one
-post then parses, renders and writes that post and the pages that show it, and
-reuses everything else. Nothing here changes what a build writes: a session
-only skips work whose result is already known; the disk caches still serve a
-fresh process.
+object), written files by their stat and a digest of their bytes. A rebuild
+after editing one post then parses, renders and writes that post and the pages
+that show it, and reuses everything else. Nothing here changes what a build
+writes: a session only skips work whose result is already known; the disk caches
+still serve a fresh process.
+
+Pages are remembered by digest, not by their bytes: the bytes are in the folder
+an earlier build wrote them to, and a :class:`KeptFile` reads them from there
+only if the writer needs them (it rarely does: the previous site usually holds
+them already). That keeps the saved session small, so loading and saving it stay
+a small part of an edit's rebuild.
 """
 
 from __future__ import annotations
 
 import contextlib
+import gc
 import hashlib
 import os
 import pickle
 import sys
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar, cast
 
 from generator.errors import Diagnostic
-from generator.model import ComputeResult, Post
+from generator.model import ComputeResult, OutputFile, Post
 
 StatSig = tuple[int, int, int, int]
 T = TypeVar("T")
+
+
+def digest(data: bytes) -> bytes:
+    """What the session remembers of a file's bytes."""
+    return hashlib.sha256(data).digest()
+
+
+class KeptFile(OutputFile):
+    """A file whose bytes an earlier build wrote to ``source``, which still holds them.
+
+    ``data`` is read from ``source`` on first use, and checked against ``digest``. If
+    ``source`` changed since it was checked (another site's build replaced a shared
+    output folder, say), ``make()`` makes the bytes again.
+    """
+
+    digest: bytes
+    source: str
+
+    def __init__(
+        self, path: str, file_digest: bytes, source: str, make: Callable[[], bytes]
+    ) -> None:
+        object.__setattr__(self, "path", path)
+        object.__setattr__(self, "digest", file_digest)
+        object.__setattr__(self, "source", source)
+        object.__setattr__(self, "_make", make)
+
+    @property  # read-only, like the frozen field it stands for
+    def data(self) -> bytes:
+        found = self.__dict__.get("_data")
+        if found is None:
+            try:
+                with open(self.source, "rb") as handle:
+                    found = handle.read()
+            except OSError:
+                found = None
+            if found is None or digest(found) != self.digest:
+                found = self.__dict__["_make"]()
+            object.__setattr__(self, "_data", found)
+        return cast(bytes, found)
 
 
 def stat_sig(path: str | os.PathLike[str]) -> StatSig | None:
@@ -61,9 +107,9 @@ class Session:
     world: object = None  # what every parse depends on (config, drafts, layouts)
     parsed: dict[str, Parsed] = field(default_factory=dict)
     bodies: dict[str, tuple[tuple[Any, ...], Any]] = field(default_factory=dict)
-    pages: dict[str, tuple[tuple[Any, ...], bytes]] = field(default_factory=dict)
+    pages: dict[str, tuple[tuple[Any, ...], bytes]] = field(default_factory=dict)  # -> digest
     search: dict[str, tuple[Any, str]] = field(default_factory=dict)  # post -> index entry
-    # folder -> file -> (stat after writing, bytes written)
+    # folder -> file -> (stat after writing, digest of the bytes written)
     written: dict[str, dict[str, tuple[StatSig, bytes]]] = field(default_factory=dict)
     other: dict[str, tuple[tuple[Any, ...], Any]] = field(default_factory=dict)  # see remember
 
@@ -81,6 +127,18 @@ class Session:
         value = make()
         self.other[name] = (inputs, value)
         return value
+
+    def kept(self, path: str, file_digest: bytes, make: Callable[[], bytes]) -> KeptFile | None:
+        """``path`` with the bytes of ``file_digest``, if a folder this session wrote
+        still holds them there untouched (same stat as after writing); else None.
+        ``make()`` makes those bytes, should that folder change before they are read."""
+        for folder, records in self.written.items():
+            record = records.get(path)
+            if record is not None and record[1] == file_digest:
+                source = os.path.join(folder, path)
+                if stat_sig(source) == record[0]:
+                    return KeptFile(path, file_digest, source, make)
+        return None
 
     def body_inputs(self, post: Post, result: ComputeResult, *rest: Any) -> tuple[Any, ...]:
         return (post, result.outputs, result.datasets, *rest)
@@ -109,13 +167,27 @@ def load_session(state: Path) -> Session:
     build's own, in ``.lessonpress/``; a site's cells run code at build time anyway.)
     """
     try:
-        with open(state / FILE, "rb") as handle:
+        with open(state / FILE, "rb") as handle, _no_gc():
             if handle.readline() != _fingerprint():
                 return Session()
             found = pickle.load(handle)
     except Exception:  # any unreadable session is just a cold start
         return Session()
+    # Its objects live as long as the build: the collector need not keep scanning them.
+    gc.freeze()
     return found if isinstance(found, Session) else Session()
+
+
+@contextlib.contextmanager
+def _no_gc() -> Iterator[None]:
+    """Unpickling makes millions of objects and no garbage: collecting meanwhile is waste."""
+    was = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was:
+            gc.enable()
 
 
 def save_session(state: Path, session: Session) -> None:
@@ -130,7 +202,7 @@ def save_session(state: Path, session: Session) -> None:
     old.start()
     try:
         state.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "wb") as handle:
+        with open(tmp, "wb") as handle, _no_gc():
             handle.write(_fingerprint())
             pickle.dump(session, handle, protocol=pickle.HIGHEST_PROTOCOL)
         old.join()

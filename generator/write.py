@@ -26,7 +26,7 @@ from typing import Protocol
 
 from generator.errors import BuildError, Diagnostic
 from generator.model import OutputFile
-from generator.session import Session, StatSig, stat_sig
+from generator.session import KeptFile, Session, StatSig, digest, stat_sig
 
 TMP_PREFIX = ".lessonpress-tmp-"
 OLD_PREFIX = ".lessonpress-old-"
@@ -145,10 +145,12 @@ def sync_folder(
 ) -> None:
     """Make ``folder`` hold exactly ``files``, writing only what differs.
 
-    ``known`` (updated in place) is what an earlier sync wrote: a file whose stat is as
-    that sync left it, and whose bytes it wrote are the bytes wanted, is not read again.
+    ``known`` (updated in place) is what an earlier sync wrote: the stat each file had
+    after writing and the digest of its bytes. A file whose stat is unchanged and whose
+    digest is the one wanted is not read again, and a :class:`KeptFile` it holds is
+    not read at all.
     """
-    wanted = {item.path: item.data for item in files}
+    wanted = {item.path: item for item in files}
     record = known if known is not None else {}
     present: set[str] = set()
     top = str(folder)
@@ -173,15 +175,17 @@ def sync_folder(
     made: set[str] = set()
     for gone in [rel for rel in record if rel not in present]:
         del record[gone]
-    for rel, data in wanted.items():
+    for rel, item in wanted.items():
         target = os.path.join(top, rel)
+        want = _digest_of(item) if known is not None else b""
         if rel in present:
             seen = record.get(rel)
-            if seen is not None and seen[1] == data and seen[0] == stat_sig(target):
-                continue
-            if _same_bytes(target, data):
+            if seen is not None and seen[0] == stat_sig(target):
+                if seen[1] == want:
+                    continue  # holds what is wanted (its stat says nobody touched it)
+            elif _same_bytes(target, item.data):
                 if known is not None:
-                    record[rel] = (stat_sig(target) or (0, 0, 0, 0), data)
+                    record[rel] = (stat_sig(target) or (0, 0, 0, 0), want)
                 continue
             # A new file, not the old one truncated: ext4 flushes a truncated-and-rewritten
             # file to disk on close (auto_da_alloc). The folder is private until the swap.
@@ -191,9 +195,13 @@ def sync_folder(
             os.makedirs(parent, exist_ok=True)
             made.add(parent)
         with open(target, "wb") as handle:
-            handle.write(data)
+            handle.write(item.data)
         if known is not None:
-            record[rel] = (stat_sig(target) or (0, 0, 0, 0), data)
+            record[rel] = (stat_sig(target) or (0, 0, 0, 0), want)
+
+
+def _digest_of(item: OutputFile) -> bytes:
+    return item.digest if isinstance(item, KeptFile) else digest(item.data)
 
 
 def _same_bytes(path: str, data: bytes) -> bool:

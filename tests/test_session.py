@@ -3,13 +3,17 @@ and what it writes is always byte-identical to a fresh build of the same sources
 
 from __future__ import annotations
 
+import shutil
+from collections.abc import Iterable
 from pathlib import Path
+from typing import cast
 
 import pytest
 
 from generator import content, render
 from generator.build import BuildOptions, build
-from generator.session import Session
+from generator.model import OutputFile
+from generator.session import KeptFile, Session
 from generator.write import FolderWriter
 from tests.helpers import write_files
 
@@ -114,7 +118,8 @@ def test_an_edit_reparses_and_rerenders_only_what_shows_it(
 @pytest.mark.parametrize(
     "change",
     ["retag a post", "delete a post", "add a post", "edit a template", "edit the config",
-     "add a static file", "tamper with the output"],
+     "add a static file", "tamper with the output", "tamper with a page in both folders",
+     "remove the output folder"],
 )  # fmt: skip
 def test_every_change_gives_what_a_fresh_build_gives(site: Path, change: str) -> None:
     session = Session()
@@ -132,8 +137,15 @@ def test_every_change_gives_what_a_fresh_build_gives(site: Path, change: str) ->
         (site / "site.yml").write_text("title: Renamed\nurl: https://example.org\n", "utf-8")
     elif change == "add a static file":
         write_files(site, {"static/css/extra.css": "p{}\n"})
-    else:
+    elif change == "tamper with the output":
         (site / "site/index.html").write_text("tampered", encoding="utf-8")
+    elif change == "remove the output folder":
+        shutil.rmtree(site / "site")
+    else:  # the session's memo says "same page", but neither folder still holds its bytes
+        (previous,) = (site / ".lessonpress/previous").iterdir()
+        for folder in (site / "site", previous):
+            (folder / "posts/one/index.html").write_text("tampered", encoding="utf-8")
+        (site / "content/posts/three.md").write_text(post("Three", 3, "[b]", "New."), "utf-8")
     out = session_build(site, session)
     assert out == fresh_build(site, "fresh")
     out = session_build(site, session)  # and again, from the other folder
@@ -160,3 +172,55 @@ def test_the_build_command_keeps_its_session_and_survives_a_damaged_one(site: Pa
     assert result.returncode == 0, result.stderr
     assert "Traceback" not in result.stderr
     assert files(site / "site") == fresh_build(site, "fresh-again")
+
+
+def test_pages_are_remembered_by_digest_and_unchanged_ones_are_never_read(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    session = Session()
+    session_build(site, session)
+    session_build(site, session)
+    # What is kept between builds (and saved to disk) is a digest per file, not its bytes.
+    assert session.pages and all(len(d) == 32 for _, d in session.pages.values())
+    for records in session.written.values():
+        assert all(len(d) == 32 for _, d in records.values())
+    reads: list[str] = []
+    data = KeptFile.data
+
+    def counting(self: KeptFile) -> bytes:
+        reads.append(self.path)
+        return cast(bytes, data.__get__(self))
+
+    monkeypatch.setattr(KeptFile, "data", property(counting))
+    (site / "content/posts/two.md").write_text(post("Two", 2, text="Edited."), "utf-8")
+    out = session_build(site, session)
+    assert reads == []  # both folders held every unchanged page already
+    assert out == fresh_build(site, "fresh")
+    session_build(site, session)  # the other folder lacks only the edited post's page...
+    assert reads == ["posts/two/index.html"]  # ...which is copied, not made again
+    assert files(site / "site") == out
+
+
+def test_a_kept_page_whose_folder_changes_before_it_is_written_is_made_again(
+    site: Path,
+) -> None:
+    """Another site's build may swap a shared output folder between render and write."""
+    session = Session()
+    session_build(site, session)
+    session_build(site, session)
+    (previous,) = (site / ".lessonpress/previous").iterdir()
+    inner = FolderWriter(site / "site", state=site / ".lessonpress", session=session)
+
+    class Meddling:
+        def write(self, files: Iterable[OutputFile]) -> None:
+            files = list(files)
+            kept = [f for f in files if isinstance(f, KeptFile)]
+            assert kept  # the unchanged pages come from the folders, not from the session
+            for folder in (site / "site", previous):  # both copies change under the build
+                for item in kept:
+                    (folder / item.path).write_text("meddled", encoding="utf-8")
+            inner.write(files)
+
+    (site / "content/posts/three.md").write_text(post("Three", 3, "[b]", "New."), "utf-8")
+    build(BuildOptions(source=site), Meddling(), None, session)
+    assert files(site / "site") == fresh_build(site, "fresh")
