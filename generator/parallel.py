@@ -27,7 +27,7 @@ from generator.theme import Theme
 
 # Below this many uncached posts, starting worker processes costs more than it saves.
 PARALLEL_MIN = 24
-CACHE_FORMAT = 5  # bump when RenderedPost changes
+CACHE_FORMAT = 6  # bump when RenderedPost changes
 
 # Set once in each worker process by _init_worker: the process's own warm renderer.
 _worker_renderer: Renderer | None = None
@@ -141,7 +141,7 @@ def _read(cache_dir: Path, key: str, post: Post) -> RenderedPost | None:
             files=tuple(OutputFile(p, base64.b64decode(d)) for p, d in entry["files"]),
             diagnostics=tuple(Diagnostic(p, int(n), m, s) for p, n, m, s in entry["diagnostics"]),
             reading_minutes=int(entry["reading_minutes"]),
-            text=str(entry["text"]),
+            search=str(entry["search"]),
             summary=str(entry["summary"]),
             datasets=tuple(str(name) for name in entry["datasets"]),
             image=str(entry["image"]),
@@ -159,7 +159,7 @@ def _write(cache_dir: Path, key: str, item: RenderedPost) -> None:
         "files": [[f.path, base64.b64encode(f.data).decode("ascii")] for f in item.files],
         "diagnostics": [[d.path, d.line, d.message, d.severity] for d in item.diagnostics],
         "reading_minutes": item.reading_minutes,
-        "text": item.text,
+        "search": item.search,
         "summary": item.summary,
         "datasets": list(item.datasets),
         "image": item.image,

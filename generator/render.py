@@ -24,7 +24,7 @@ from generator.datasets import dataset_to_csv, dataset_to_json
 from generator.errors import Diagnostic
 from generator.markdown import MarkdownRenderer, TocEntry, pygments_css
 from generator.model import ComputeResult, OutputFile, Post, SiteConfig
-from generator.search import html_text
+from generator.search import html_text, search_entry
 from generator.session import Session, digest, same
 from generator.theme import Theme
 
@@ -50,7 +50,7 @@ class RenderedPost:
     files: tuple[OutputFile, ...]
     diagnostics: tuple[Diagnostic, ...]
     reading_minutes: int
-    text: str = ""  # what a reader sees, for the search index
+    search: str = ""  # this post's search-index entry (JSON), made with the body
     summary: str = ""  # the first paragraph's text, for meta descriptions
     datasets: tuple[str, ...] = ()  # names of the datasets the post's cells published
     image: str = ""  # site-relative URL of the first chart's PNG, for social cards ("": none)
@@ -176,7 +176,7 @@ class Renderer:
             tuple(files),
             tuple(diags),
             reading_minutes(post.body),
-            html_text(body.html),
+            search_entry(post, body.toc, html_text(body.html)),
             _summary(body.html),
             tuple(sorted(result.datasets)),
             image=image,

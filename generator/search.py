@@ -15,11 +15,11 @@ from collections.abc import Sequence
 from html import unescape
 from typing import TYPE_CHECKING, Any
 
-from generator.model import OutputFile
+from generator.model import OutputFile, Post
 
 if TYPE_CHECKING:
+    from generator.markdown import TocEntry
     from generator.render import RenderedPost, Renderer
-    from generator.session import Session
 
 INDEX_PATH = "search-index.json"
 PAGE_PATH = "search/index.html"
@@ -56,15 +56,14 @@ def html_text(html: str) -> str:
     return _SPACE.sub(" ", unescape(text)).strip()
 
 
-def index_entry(item: RenderedPost) -> dict[str, Any]:
+def index_entry(post: Post, toc: Sequence[TocEntry], text: str) -> dict[str, Any]:
     """One post's entry; ``u`` is relative to the site root (the search page knows it)."""
-    post = item.post
-    headings = [[h.id, html_text(h.title)] for h in item.toc if h.level > 1 or h.id]
+    headings = [[h.id, html_text(h.title)] for h in toc if h.level > 1 or h.id]
     entry: dict[str, Any] = {
         "u": post.url.lstrip("/"),
         "t": post.title,
         "h": headings,
-        "x": item.text,
+        "x": text,
     }
     if post.description:
         entry["s"] = post.description
@@ -75,28 +74,21 @@ def index_entry(item: RenderedPost) -> dict[str, Any]:
     return entry
 
 
-def build_index(rendered: Sequence[RenderedPost], session: Session | None = None) -> bytes:
-    """Compact JSON: ``{"v": 1, "docs": [{"u", "t", "h", "x", "s"?, "d"?, "g"?}, ...]}``.
+def search_entry(post: Post, toc: Sequence[TocEntry], text: str) -> str:
+    """The entry as JSON: made once per body (in the worker that renders it, and cached
+    with it), so an index build only joins the entries of its posts."""
+    entry = index_entry(post, toc, text)
+    return json.dumps(entry, ensure_ascii=False, separators=(",", ":"), allow_nan=False)
 
-    Written entry by entry, so that a session can reuse the text of unchanged posts.
-    """
+
+def build_index(rendered: Sequence[RenderedPost]) -> bytes:
+    """Compact JSON: ``{"v": 1, "docs": [{"u", "t", "h", "x", "s"?, "d"?, "g"?}, ...]}``."""
     docs = [
-        _entry_json(r, session)
+        r.search
         for r in rendered
         if not r.post.draft and r.post.extra.get("search", True) is not False
     ]
     return f'{{"v":{INDEX_FORMAT},"docs":[{",".join(docs)}]}}'.encode()
-
-
-def _entry_json(item: RenderedPost, session: Session | None) -> str:
-    """One entry's JSON, reused from the last build when the post is the very same object."""
-    known = session.search.get(item.post.rel) if session is not None else None
-    if known is not None and known[0] is item:
-        return known[1]
-    text = json.dumps(index_entry(item), ensure_ascii=False, separators=(",", ":"), allow_nan=False)
-    if session is not None:
-        session.search[item.post.rel] = (item, text)
-    return text
 
 
 def render_search(renderer: Renderer, rendered: Sequence[RenderedPost]) -> list[OutputFile]:
@@ -105,6 +97,6 @@ def render_search(renderer: Renderer, rendered: Sequence[RenderedPost]) -> list[
     Raises TemplateProblem like every page render.
     """
     return [
-        OutputFile(INDEX_PATH, build_index(rendered, renderer.session)),
+        OutputFile(INDEX_PATH, build_index(rendered)),
         OutputFile(PAGE_PATH, renderer.render_template("search.html", PAGE_PATH)),
     ]

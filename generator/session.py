@@ -108,7 +108,6 @@ class Session:
     parsed: dict[str, Parsed] = field(default_factory=dict)
     bodies: dict[str, tuple[tuple[Any, ...], Any]] = field(default_factory=dict)
     pages: dict[str, tuple[tuple[Any, ...], bytes]] = field(default_factory=dict)  # -> digest
-    search: dict[str, tuple[Any, str]] = field(default_factory=dict)  # post -> index entry
     # folder -> file -> (stat after writing, digest of the bytes written)
     written: dict[str, dict[str, tuple[StatSig, bytes]]] = field(default_factory=dict)
     other: dict[str, tuple[tuple[Any, ...], Any]] = field(default_factory=dict)  # see remember
