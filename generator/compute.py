@@ -399,7 +399,10 @@ class _Pool:
         self.pending.clear()
 
     def _read_job(self, job: _Job) -> None:
-        assert job.sock is not None
+        if job.sock is None:
+            # Drained and closed already: one select() can report both the worker's exit
+            # (on the control socket, which drains it) and its socket being readable.
+            return
         try:
             chunk = job.sock.recv(1 << 20)
         except BlockingIOError:

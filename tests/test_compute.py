@@ -9,6 +9,7 @@ import sys
 import textwrap
 import time
 from pathlib import Path
+from typing import cast
 
 import pytest
 from computesite import line_of, write_post
@@ -384,3 +385,15 @@ def test_detached_children_are_killed_too(tmp_path: Path) -> None:
     while any(_alive(p) for p in pids) and time.monotonic() < deadline:
         time.sleep(0.05)
     assert not any(_alive(p) for p in pids)
+
+
+def test_a_worker_socket_reported_after_its_exit_drained_it_is_ignored(tmp_path: Path) -> None:
+    """One select() can report a worker's exit (which drains and closes its socket) and
+    then that socket as readable; the second report must not crash the build."""
+    from generator import compute
+
+    pool = object.__new__(compute._Pool)  # only the job bookkeeping is exercised
+    job = compute._Job(post=cast(Post, None), key="k", modules=frozenset())
+    assert job.sock is None  # as _drain leaves it
+    pool._read_job(job)
+    assert (job.buffer, job.done, job.failed) == (bytearray(), False, False)
