@@ -7,7 +7,10 @@ leaves the previous site in that private folder (``.lessonpress-prev-<name>``),
 and the next build updates it file by file — writing only files whose bytes
 changed, deleting files no longer produced — which is far cheaper than writing
 and deleting a whole site. A folder left half-updated by a killed build is
-repaired by the same byte comparison.
+repaired by the same byte comparison. A file the private folder lacks but the
+live site holds unchanged (the first rebuild after the output folder was made
+afresh) is hard-linked rather than copied: files are only ever replaced, never
+rewritten in place, so two names for one file stay safe.
 """
 
 from __future__ import annotations
@@ -173,6 +176,7 @@ def sync_folder(
             else:
                 os.rmdir(sub)  # everything in it was removed above (the walk is bottom-up)
     made: set[str] = set()
+    inside = os.path.join(top, "")
     for gone in [rel for rel in record if rel not in present]:
         del record[gone]
     for rel, item in wanted.items():
@@ -194,6 +198,13 @@ def sync_folder(
         if parent not in made:
             os.makedirs(parent, exist_ok=True)
             made.add(parent)
+        if known is not None and isinstance(item, KeptFile) and not item.source.startswith(inside):
+            # The other folder (the live site) holds these bytes: a second name for that
+            # file costs no reading or writing of data.
+            sig = item.link_to(target)
+            if sig is not None:
+                record[rel] = (sig, want)
+                continue
         with open(target, "wb") as handle:
             handle.write(item.data)
         if known is not None:

@@ -224,3 +224,27 @@ def test_a_kept_page_whose_folder_changes_before_it_is_written_is_made_again(
     (site / "content/posts/three.md").write_text(post("Three", 3, "[b]", "New."), "utf-8")
     build(BuildOptions(source=site), Meddling(), None, session)
     assert files(site / "site") == fresh_build(site, "fresh")
+
+
+def test_the_first_rebuild_after_a_fresh_output_folder_links_the_unchanged_pages(
+    site: Path,
+) -> None:
+    session = Session()
+    session_build(site, session)  # a new output folder: the private one is empty
+    (site / "content/posts/three.md").write_text(post("Three", 3, "[b]", "New."), "utf-8")
+    out = session_build(site, session)
+    assert out == fresh_build(site, "fresh")
+    (previous,) = (site / ".lessonpress/previous").iterdir()
+    live, old = site / "site/posts/one/index.html", previous / "posts/one/index.html"
+    assert live.stat().st_ino == old.stat().st_ino  # one file, two names: nothing copied
+    changed = site / "site/posts/three/index.html"
+    assert changed.stat().st_ino != (previous / "posts/three/index.html").stat().st_ino
+    # Someone rewrites the live page in place, which changes both names' bytes...
+    with open(live, "r+b") as handle:
+        handle.write(b"tampered")
+    (site / "content/posts/two.md").write_text(post("Two", 2, text="Edited."), "utf-8")
+    session_build(site, session)
+    session_build(site, session)
+    assert files(site / "site") == fresh_build(site, "fresh-again")  # ...and it is repaired
+    (previous,) = (site / ".lessonpress/previous").iterdir()
+    assert files(previous) == files(site / "site")
