@@ -144,6 +144,8 @@ class OutputFile:
 
     path: str
     data: bytes
+    # sha256 of ``data`` when the maker already knows it (see generator.session), else b"".
+    digest: bytes = field(default=b"", compare=False, repr=False)
 
 
 @dataclass(frozen=True)

@@ -381,8 +381,9 @@ class Renderer:
             if kept is not None:
                 return kept
         data = make()
-        self.session.pages[target] = (inputs, digest(data))
-        return OutputFile(target, data)
+        made = OutputFile(target, data, digest(data))
+        self.session.pages[target] = (inputs, made.digest)
+        return made
 
     def _taxonomy_pages(self, listing: list[dict[str, Any]]) -> Iterable[OutputFile]:
         """Tag and category pages, each with its count of lessons."""

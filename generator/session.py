@@ -52,7 +52,6 @@ class KeptFile(OutputFile):
     session knows of ``source``'s folder.
     """
 
-    digest: bytes
     source: str
 
     def __init__(

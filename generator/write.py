@@ -212,7 +212,7 @@ def sync_folder(
 
 
 def _digest_of(item: OutputFile) -> bytes:
-    return item.digest if isinstance(item, KeptFile) else digest(item.data)
+    return item.digest or digest(item.data)
 
 
 def _same_bytes(path: str, data: bytes) -> bool:
