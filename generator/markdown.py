@@ -81,7 +81,7 @@ class MarkdownRenderer:
             extensions=EXTENSIONS, extension_configs=configs, output_format="html"
         )
         self._code_formatter = HtmlFormatter(cssclass="highlight", wrapcode=True)
-        self._python = PythonLexer()
+        self._python: PythonLexer | None = None  # compiling its rules takes ~50 ms: on use
 
     def render(
         self,
@@ -143,6 +143,8 @@ class MarkdownRenderer:
         """A computation cell: highlighted code, then what it printed."""
         parts = [f'<div class="lp-cell" id="{anchor}">']
         if not hide_code:
+            if self._python is None:
+                self._python = PythonLexer()
             parts.append(highlight(source, self._python, self._code_formatter))
         if output is not None and output.text and not hide_output:
             parts.append(
