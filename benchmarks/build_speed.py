@@ -8,7 +8,8 @@ as the median of ``--runs`` runs:
 - no-op rebuild: nothing changed (checks the output is byte-identical to a clean build);
 - edit one post: one post's text changed (checks the result is byte-identical to a clean
   build of the edited sources, so index, tags, feed and neighbours were all updated);
-- Hugo 0.111 clean build and rebuild of the same corpus (when ``hugo`` is installed);
+- Hugo 0.111 clean build (taking turns with lessonpress's clean builds, so both see the
+  same machine) and rebuild of the same corpus (when ``hugo`` is installed);
 - peak memory (max RSS of the build process and its workers);
 - ``lessonpress --help`` start-up time, and whether numpy/torch were imported.
 
@@ -112,10 +113,18 @@ def bench(n: int, runs: int, root: Path) -> dict[str, float | str]:
     out = root / f"out{n}"
     row: dict[str, float | str] = {"n": n}
 
-    cold = []
+    # Clean builds of lessonpress and Hugo take turns, so that both see the same machine:
+    # on a shared VM the speed drifts by tens of percent within minutes.
+    hugo = shutil.which("hugo")
+    hugo_out = root / f"hugo_out{n}"
+    cold, hugo_clean = [], []
     for _ in range(runs):
         clean(site, out)
         cold.append(run(lessonpress(site, out))[0])
+        if hugo:
+            shutil.rmtree(hugo_out, ignore_errors=True)
+            shutil.rmtree(hugo_site / "resources", ignore_errors=True)
+            hugo_clean.append(run([hugo, "--quiet", "-d", str(hugo_out)], cwd=hugo_site)[0])
     row["clean"] = median(cold)
     reference = digest(out)
 
@@ -154,18 +163,13 @@ def bench(n: int, runs: int, root: Path) -> dict[str, float | str]:
     clean(site, out)
     row["peak_mb"] = peak_rss(lessonpress(site, out)) / 1024
 
-    if shutil.which("hugo"):
-        hugo_out = root / f"hugo_out{n}"
-        hugo_clean = []
-        for _ in range(runs):
-            shutil.rmtree(hugo_out, ignore_errors=True)
-            shutil.rmtree(hugo_site / "resources", ignore_errors=True)
-            hugo_clean.append(run(["hugo", "--quiet", "-d", str(hugo_out)], cwd=hugo_site)[0])
+    if hugo:
         row["hugo_clean"] = median(hugo_clean)
-        hugo_noop = [run(["hugo", "--quiet", "-d", str(hugo_out)], cwd=hugo_site)[0]
+        hugo_noop = [run([hugo, "--quiet", "-d", str(hugo_out)], cwd=hugo_site)[0]
                      for _ in range(runs)]  # fmt: skip
         row["hugo_noop"] = median(hugo_noop)
         row["ratio"] = float(row["clean"]) / float(row["hugo_clean"])
+        row["ratio_warm"] = float(row["clean_warm_cache"]) / float(row["hugo_clean"])
     return row
 
 
@@ -193,7 +197,7 @@ def main() -> None:
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(REPO / "generator")], check=True)
     print(f"machine: {os.cpu_count()} cores; median of {args.runs} runs; seconds")
     header = ("N", "clean", "clean out+warm cache", "no-op", "edit one", "Hugo clean",
-              "Hugo no-op", "ratio LP/Hugo", "peak MB", "no-op identical",
+              "Hugo no-op", "ratio LP/Hugo", "ratio warm cache", "peak MB", "no-op identical",
               "-j1 identical", "edit = clean build")  # fmt: skip
     print(" | ".join(header))
     for n in args.n:
@@ -205,6 +209,7 @@ def main() -> None:
 
         print(" | ".join([str(n), cell("clean"), cell("clean_warm_cache"), cell("noop"),
                           cell("edit_one"), cell("hugo_clean"), cell("hugo_noop"), cell("ratio"),
+                          cell("ratio_warm"),
                           cell("peak_mb", "{:.0f}"), cell("noop_identical"),
                           cell("single_process_identical"), cell("edit_identical")]),
               flush=True)  # fmt: skip
