@@ -109,6 +109,8 @@ class FolderWriter:
             _swap_into_place(stage, self.out)
             # The folders traded places; the files in them (inodes, mtimes) did not change.
             written[str(self.out)], written[str(stage)] = known, shown
+            for gone in [f for f in written if not os.path.isdir(f)]:
+                del written[gone]  # output folders deleted since: nothing to reuse there
         except OSError as exc:
             # The stage is private and repaired by the next build; the site is untouched.
             raise BuildError(

@@ -248,3 +248,18 @@ def test_the_first_rebuild_after_a_fresh_output_folder_links_the_unchanged_pages
     assert files(site / "site") == fresh_build(site, "fresh-again")  # ...and it is repaired
     (previous,) = (site / ".lessonpress/previous").iterdir()
     assert files(previous) == files(site / "site")
+
+
+def test_the_session_forgets_output_folders_that_are_gone(site: Path) -> None:
+    session = Session()
+    for name in ("one", "two"):
+        out = site / name
+        build(
+            BuildOptions(source=site),
+            FolderWriter(out, state=site / ".lessonpress", session=session),
+            None,
+            session,
+        )
+    shutil.rmtree(site / "one")
+    session_build(site, session)
+    assert str(site / "one") not in session.written and str(site / "two") in session.written
