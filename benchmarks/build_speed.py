@@ -11,7 +11,9 @@ as the median of ``--runs`` runs:
 - Hugo 0.111 clean build (taking turns with lessonpress's clean builds, so both see the
   same machine) and rebuild of the same corpus (when ``hugo`` is installed);
 - peak memory (max RSS of the build process and its workers);
-- ``lessonpress --help`` start-up time, and whether numpy/torch were imported.
+- ``lessonpress --help`` start-up time, and whether numpy/torch were imported;
+- a CPU probe before and after each row (a fixed Python loop): this shared VM's speed
+  drifts by up to 2x within minutes, and every figure moves with it.
 
 Run: ``python benchmarks/build_speed.py [--n 100 1000 10000] [--runs 5]``.
 """
@@ -104,6 +106,16 @@ def clean(site: Path, out: Path) -> None:
         shutil.rmtree(leftover, ignore_errors=True)
 
 
+def cpu_probe() -> float:
+    """Seconds for a fixed pure-Python loop: how fast this (shared, virtual) machine is
+    right now. On the 2-core VM of issue 9 it takes ~0.86 s when quiet and up to ~1.6 s
+    when the host is busy; every other figure of the row moves with it."""
+    code = "import time\nt=time.perf_counter()\nx=0\nfor i in range(10_000_000): x+=i\n"
+    code += "print(time.perf_counter()-t)"
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    return float(result.stdout)
+
+
 def median(values: list[float]) -> float:
     return statistics.median(values)
 
@@ -112,6 +124,7 @@ def bench(n: int, runs: int, root: Path) -> dict[str, float | str]:
     site, hugo_site = make_site(n, root)
     out = root / f"out{n}"
     row: dict[str, float | str] = {"n": n}
+    probes = [cpu_probe()]
 
     # Clean builds of lessonpress and Hugo take turns, so that both see the same machine:
     # on a shared VM the speed drifts by tens of percent within minutes.
@@ -163,6 +176,8 @@ def bench(n: int, runs: int, root: Path) -> dict[str, float | str]:
     clean(site, out)
     row["peak_mb"] = peak_rss(lessonpress(site, out)) / 1024
 
+    probes.append(cpu_probe())
+    row["cpu_probe"] = f"{min(probes):.2f}-{max(probes):.2f}"
     if hugo:
         row["hugo_clean"] = median(hugo_clean)
         hugo_noop = [run([hugo, "--quiet", "-d", str(hugo_out)], cwd=hugo_site)[0]
@@ -198,7 +213,7 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores; median of {args.runs} runs; seconds")
     header = ("N", "clean", "clean out+warm cache", "no-op", "edit one", "Hugo clean",
               "Hugo no-op", "ratio LP/Hugo", "ratio warm cache", "peak MB", "no-op identical",
-              "-j1 identical", "edit = clean build")  # fmt: skip
+              "-j1 identical", "edit = clean build", "CPU probe s")  # fmt: skip
     print(" | ".join(header))
     for n in args.n:
         r = bench(n, args.runs, args.work)
@@ -211,7 +226,8 @@ def main() -> None:
                           cell("edit_one"), cell("hugo_clean"), cell("hugo_noop"), cell("ratio"),
                           cell("ratio_warm"),
                           cell("peak_mb", "{:.0f}"), cell("noop_identical"),
-                          cell("single_process_identical"), cell("edit_identical")]),
+                          cell("single_process_identical"), cell("edit_identical"),
+                          cell("cpu_probe")]),
               flush=True)  # fmt: skip
     help_time, heavy = startup()
     print(
