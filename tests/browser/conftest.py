@@ -230,7 +230,10 @@ def page(browser: Any, browser_log: BrowserLog, request: pytest.FixtureRequest) 
             browser_log.console_errors.append(f"console: {message.text}{where}")
 
     def on_request_failed(req: Any) -> None:
-        if _is_local(req.url):  # blocked external ones are already recorded
+        # Blocked external requests are already recorded. ERR_ABORTED is the page itself
+        # cancelling a request, as a navigation does with the old page's pending favicon;
+        # a missing file is an HTTP error (below), a dead server another net:: error.
+        if _is_local(req.url) and req.failure != "net::ERR_ABORTED":
             browser_log.failed_requests.append(f"request failed: {req.url} ({req.failure})")
 
     def on_response(response: Any) -> None:
