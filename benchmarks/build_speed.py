@@ -159,10 +159,12 @@ def bench(n: int, runs: int, root: Path) -> dict[str, float | str]:
 
     post = sorted((site / "content" / "posts").glob("*.md"))[n // 2]
     original = post.read_text()
-    edits = []
+    edits, edit_probes = [], []
     for i in range(runs):
+        edit_probes.append(cpu_probe())  # how fast the machine is just before this edit
         post.write_text(original.replace("\n\n", f"\n\nEdited paragraph {i}.\n\n", 1))
         edits.append(run(lessonpress(site, out))[0])
+    row["edit_runs"] = ", ".join(f"{e:.2f} (probe {p:.2f})" for e, p in zip(edits, edit_probes, strict=True))
     # The edited site must be exactly what a clean build of the edited sources gives.
     fresh = root / f"fresh{n}"
     clean(site, fresh)
@@ -215,8 +217,10 @@ def main() -> None:
               "Hugo no-op", "ratio LP/Hugo", "ratio warm cache", "peak MB", "no-op identical",
               "-j1 identical", "edit = clean build", "CPU probe s")  # fmt: skip
     print(" | ".join(header))
+    rows = []
     for n in args.n:
         r = bench(n, args.runs, args.work)
+        rows.append(r)
 
         def cell(key: str, fmt: str = "{:.2f}", r: dict[str, float | str] = r) -> str:
             value = r.get(key, "-")
@@ -229,6 +233,8 @@ def main() -> None:
                           cell("single_process_identical"), cell("edit_identical"),
                           cell("cpu_probe")]),
               flush=True)  # fmt: skip
+    for r in rows:
+        print(f"edit one post, N={r['n']}, each run: {r['edit_runs']}")
     help_time, heavy = startup()
     print(
         f"lessonpress --help: {help_time * 1000:.0f} ms (median of 7, includes interpreter start)"
