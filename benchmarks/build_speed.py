@@ -12,8 +12,8 @@ as the median of ``--runs`` runs:
   same machine) and rebuild of the same corpus (when ``hugo`` is installed);
 - peak memory (max RSS of the build process and its workers);
 - ``lessonpress --help`` start-up time, and whether numpy/torch were imported;
-- a CPU probe before and after each row (a fixed Python loop): this shared VM's speed
-  drifts by up to 2x within minutes, and every figure moves with it.
+- a CPU probe before and after each row, and before each edit (a fixed Python loop):
+  this shared VM's speed drifts by up to 2x within minutes, and every figure moves with it.
 
 Run: ``python benchmarks/build_speed.py [--n 100 1000 10000] [--runs 5]``.
 """
@@ -164,7 +164,8 @@ def bench(n: int, runs: int, root: Path) -> dict[str, float | str]:
         edit_probes.append(cpu_probe())  # how fast the machine is just before this edit
         post.write_text(original.replace("\n\n", f"\n\nEdited paragraph {i}.\n\n", 1))
         edits.append(run(lessonpress(site, out))[0])
-    row["edit_runs"] = ", ".join(f"{e:.2f} (probe {p:.2f})" for e, p in zip(edits, edit_probes, strict=True))
+    pairs = zip(edits, edit_probes, strict=True)
+    row["edit_runs"] = ", ".join(f"{e:.2f} (probe {p:.2f})" for e, p in pairs)
     # The edited site must be exactly what a clean build of the edited sources gives.
     fresh = root / f"fresh{n}"
     clean(site, fresh)
