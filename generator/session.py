@@ -48,50 +48,18 @@ class KeptFile(OutputFile):
 
     ``data`` is read from ``source`` on first use, and checked against ``digest``. If
     ``source`` changed since it was checked (another site's build replaced a shared
-    output folder, say), ``make()`` makes the bytes again. ``record`` is what the
-    session knows of ``source``'s folder.
+    output folder, say), ``make()`` makes the bytes again.
     """
 
     source: str
 
     def __init__(
-        self,
-        path: str,
-        file_digest: bytes,
-        source: str,
-        make: Callable[[], bytes],
-        record: dict[str, tuple[StatSig, bytes]],
+        self, path: str, file_digest: bytes, source: str, make: Callable[[], bytes]
     ) -> None:
         object.__setattr__(self, "path", path)
         object.__setattr__(self, "digest", file_digest)
         object.__setattr__(self, "source", source)
         object.__setattr__(self, "_make", make)
-        object.__setattr__(self, "_record", record)
-
-    def link_to(self, target: str) -> StatSig | None:
-        """Make ``target`` a second name of ``source`` (no bytes read or written), if
-        ``source`` is still the file the session recorded. Its stat, or None if not linked.
-
-        Safe because every write of the output replaces a file and never rewrites one
-        in place (see generator.write); a file changed in place by someone else changes
-        its stat, which both names share, so the next build rewrites it.
-        """
-        record: dict[str, tuple[StatSig, bytes]] = self.__dict__["_record"]
-        known = record.get(self.path)
-        if known is None or known[1] != self.digest or stat_sig(self.source) != known[0]:
-            return None
-        try:
-            os.link(self.source, target)
-        except OSError:  # no hard links here (another file system, FAT...): copy instead
-            return None
-        sig = stat_sig(target)
-        size, mtime, _, inode = known[0]
-        if sig is None or (sig[0], sig[1], sig[3]) != (size, mtime, inode):
-            with contextlib.suppress(OSError):  # it changed meanwhile: copy instead
-                os.unlink(target)
-            return None
-        record[self.path] = (sig, self.digest)  # linking changed the file's ctime
-        return sig
 
     @property  # read-only, like the frozen field it stands for
     def data(self) -> bytes:
@@ -167,7 +135,7 @@ class Session:
             if record is not None and record[1] == file_digest:
                 source = os.path.join(folder, path)
                 if stat_sig(source) == record[0]:
-                    return KeptFile(path, file_digest, source, make, records)
+                    return KeptFile(path, file_digest, source, make)
         return None
 
     def body_inputs(self, post: Post, result: ComputeResult, *rest: Any) -> tuple[Any, ...]:

@@ -7,10 +7,7 @@ leaves the previous site in that private folder (``.lessonpress-prev-<name>``),
 and the next build updates it file by file — writing only files whose bytes
 changed, deleting files no longer produced — which is far cheaper than writing
 and deleting a whole site. A folder left half-updated by a killed build is
-repaired by the same byte comparison. A file the private folder lacks but the
-live site holds unchanged (the first rebuild after the output folder was made
-afresh) is hard-linked rather than copied: files are only ever replaced, never
-rewritten in place, so two names for one file stay safe.
+repaired by the same byte comparison.
 """
 
 from __future__ import annotations
@@ -29,7 +26,7 @@ from typing import Protocol
 
 from generator.errors import BuildError, Diagnostic
 from generator.model import OutputFile
-from generator.session import KeptFile, Session, StatSig, digest, stat_sig
+from generator.session import Session, StatSig, digest, stat_sig
 
 TMP_PREFIX = ".lessonpress-tmp-"
 OLD_PREFIX = ".lessonpress-old-"
@@ -152,7 +149,8 @@ def sync_folder(
 
     ``known`` (updated in place) is what an earlier sync wrote: the stat each file had
     after writing and the digest of its bytes. A file whose stat is unchanged and whose
-    digest is the one wanted is not read again, and a :class:`KeptFile` it holds is
+    digest is the one wanted is not read again, and a
+    :class:`~generator.session.KeptFile` it holds is
     not read at all.
     """
     wanted = {item.path: item for item in files}
@@ -178,7 +176,6 @@ def sync_folder(
             else:
                 os.rmdir(sub)  # everything in it was removed above (the walk is bottom-up)
     made: set[str] = set()
-    inside = os.path.join(top, "")
     for gone in [rel for rel in record if rel not in present]:
         del record[gone]
     for rel, item in wanted.items():
@@ -200,13 +197,6 @@ def sync_folder(
         if parent not in made:
             os.makedirs(parent, exist_ok=True)
             made.add(parent)
-        if known is not None and isinstance(item, KeptFile) and not item.source.startswith(inside):
-            # The other folder (the live site) holds these bytes: a second name for that
-            # file costs no reading or writing of data.
-            sig = item.link_to(target)
-            if sig is not None:
-                record[rel] = (sig, want)
-                continue
         with open(target, "wb") as handle:
             handle.write(item.data)
         if known is not None:

@@ -226,30 +226,6 @@ def test_a_kept_page_whose_folder_changes_before_it_is_written_is_made_again(
     assert files(site / "site") == fresh_build(site, "fresh")
 
 
-def test_the_first_rebuild_after_a_fresh_output_folder_links_the_unchanged_pages(
-    site: Path,
-) -> None:
-    session = Session()
-    session_build(site, session)  # a new output folder: the private one is empty
-    (site / "content/posts/three.md").write_text(post("Three", 3, "[b]", "New."), "utf-8")
-    out = session_build(site, session)
-    assert out == fresh_build(site, "fresh")
-    (previous,) = (site / ".lessonpress/previous").iterdir()
-    live, old = site / "site/posts/one/index.html", previous / "posts/one/index.html"
-    assert live.stat().st_ino == old.stat().st_ino  # one file, two names: nothing copied
-    changed = site / "site/posts/three/index.html"
-    assert changed.stat().st_ino != (previous / "posts/three/index.html").stat().st_ino
-    # Someone rewrites the live page in place, which changes both names' bytes...
-    with open(live, "r+b") as handle:
-        handle.write(b"tampered")
-    (site / "content/posts/two.md").write_text(post("Two", 2, text="Edited."), "utf-8")
-    session_build(site, session)
-    session_build(site, session)
-    assert files(site / "site") == fresh_build(site, "fresh-again")  # ...and it is repaired
-    (previous,) = (site / ".lessonpress/previous").iterdir()
-    assert files(previous) == files(site / "site")
-
-
 def test_the_session_forgets_output_folders_that_are_gone(site: Path) -> None:
     session = Session()
     for name in ("one", "two"):
@@ -263,3 +239,20 @@ def test_the_session_forgets_output_folders_that_are_gone(site: Path) -> None:
     shutil.rmtree(site / "one")
     session_build(site, session)
     assert str(site / "one") not in session.written and str(site / "two") in session.written
+
+
+def test_deleting_another_output_folder_does_not_make_every_page_again(
+    site: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Output folders share no files (no hard links): removing one leaves the others'
+    records valid, so an edit still re-renders only the edited post's page."""
+    session = Session()
+    session_build(site, session)
+    other = FolderWriter(site / "other", state=site / ".lessonpress", session=session)
+    build(BuildOptions(source=site), other, None, session)
+    shutil.rmtree(site / "other")
+    count = Counter(monkeypatch)
+    (site / "content/posts/three.md").write_text(post("Three", 3, "[b]", "New."), "utf-8")
+    out = session_build(site, session)
+    assert count.pages == ["content/posts/three.md"]
+    assert out == fresh_build(site, "fresh")
