@@ -8,6 +8,8 @@ as the median of ``--runs`` runs:
 - no-op rebuild: nothing changed (checks the output is byte-identical to a clean build);
 - edit one post: one post's text changed (checks the result is byte-identical to a clean
   build of the edited sources, so index, tags, feed and neighbours were all updated);
+- the CPU time (user + system, all processes) of both clean builds: with 2 cores, a
+  build whose CPU time is more than twice Hugo's wall time cannot match Hugo's wall time;
 - Hugo 0.111 clean build (taking turns with lessonpress's clean builds, so both see the
   same machine) and rebuild of the same corpus (when ``hugo`` is installed);
 - peak memory (max RSS of the build process and its workers);
@@ -37,16 +39,22 @@ if not CORPUS.is_file():
     CORPUS = Path("/work/shared/bench/make_corpus.py")
 
 
-def run(cmd: list[str], cwd: Path | None = None) -> tuple[float, int]:
-    """Wall time and peak RSS (KiB) of one command, children included."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+def run(cmd: list[str], cwd: Path | None = None) -> tuple[float, float]:
+    """Wall time and CPU time (user + system, workers included) of one command, in seconds.
+
+    The disk is flushed first: the files a clean build's ``rm -rf`` just deleted are
+    otherwise discarded (ext4 ``discard``) while the next build runs, and slow it by up to
+    seconds."""
+    os.sync()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     result = subprocess.run(cmd, cwd=cwd, capture_output=True, text=True, check=False)
     elapsed = time.perf_counter() - start
     if result.returncode != 0:
         raise SystemExit(f"{' '.join(cmd)} failed:\n{result.stderr[-2000:]}")
-    peak = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return elapsed, max(peak, before)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime + after.ru_stime - before.ru_utime - before.ru_stime
+    return elapsed, cpu
 
 
 def peak_rss(cmd: list[str]) -> int:
@@ -130,15 +138,20 @@ def bench(n: int, runs: int, root: Path) -> dict[str, float | str]:
     # on a shared VM the speed drifts by tens of percent within minutes.
     hugo = shutil.which("hugo")
     hugo_out = root / f"hugo_out{n}"
-    cold, hugo_clean = [], []
+    cold, hugo_clean, cold_cpu, hugo_cpu = [], [], [], []
     for _ in range(runs):
         clean(site, out)
-        cold.append(run(lessonpress(site, out))[0])
+        wall, cpu = run(lessonpress(site, out))
+        cold.append(wall)
+        cold_cpu.append(cpu)
         if hugo:
             shutil.rmtree(hugo_out, ignore_errors=True)
             shutil.rmtree(hugo_site / "resources", ignore_errors=True)
-            hugo_clean.append(run([hugo, "--quiet", "-d", str(hugo_out)], cwd=hugo_site)[0])
+            wall, cpu = run([hugo, "--quiet", "-d", str(hugo_out)], cwd=hugo_site)
+            hugo_clean.append(wall)
+            hugo_cpu.append(cpu)
     row["clean"] = median(cold)
+    row["cpu"] = f"{median(cold_cpu):.1f}/{median(hugo_cpu):.1f}" if hugo else "-"
     reference = digest(out)
 
     warm = []
@@ -216,7 +229,8 @@ def main() -> None:
     print(f"machine: {os.cpu_count()} cores; median of {args.runs} runs; seconds")
     header = ("N", "clean", "clean out+warm cache", "no-op", "edit one", "Hugo clean",
               "Hugo no-op", "ratio LP/Hugo", "ratio warm cache", "peak MB", "no-op identical",
-              "-j1 identical", "edit = clean build", "CPU probe s")  # fmt: skip
+              "-j1 identical", "edit = clean build", "clean CPU s LP/Hugo",
+              "CPU probe s")  # fmt: skip
     print(" | ".join(header))
     rows = []
     for n in args.n:
@@ -232,7 +246,7 @@ def main() -> None:
                           cell("ratio_warm"),
                           cell("peak_mb", "{:.0f}"), cell("noop_identical"),
                           cell("single_process_identical"), cell("edit_identical"),
-                          cell("cpu_probe")]),
+                          cell("cpu"), cell("cpu_probe")]),
               flush=True)  # fmt: skip
     for r in rows:
         print(f"edit one post, N={r['n']}, each run: {r['edit_runs']}")

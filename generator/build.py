@@ -83,18 +83,20 @@ def build(
         raise BuildError(diags)
 
     state = root / STATE_DIR
+    jobs = options.jobs or os.cpu_count() or 1
     renderer = Renderer(
         config,
         theme,
         root,
         template_cache=state / "templates",
         session=session,
+        jobs=jobs,
     )
     rendered = render_bodies(
         posts,
         [results.get(p.rel, ComputeResult()) for p in posts],
         renderer,
-        jobs=options.jobs or os.cpu_count() or 1,
+        jobs=jobs,
         cache_dir=root / STATE_DIR / "render",
         session=session,
     )

@@ -19,14 +19,13 @@ from pathlib import Path
 from generator import __version__
 from generator.diskcache import read_entry, write_entry
 from generator.errors import Diagnostic
+from generator.forkmap import PARALLEL_MIN
 from generator.markdown import TocEntry
 from generator.model import ComputeResult, OutputFile, Post, SiteConfig
 from generator.render import RenderedPost, Renderer
 from generator.session import Session, same
 from generator.theme import Theme
 
-# Below this many uncached posts, starting worker processes costs more than it saves.
-PARALLEL_MIN = 24
 CACHE_FORMAT = 6  # bump when RenderedPost changes
 
 # Set once in each worker process by _init_worker: the process's own warm renderer.

@@ -22,6 +22,7 @@ from markupsafe import Markup
 from generator.content import cell_token, chart_token, output_path, reading_minutes, slugify
 from generator.datasets import dataset_to_csv, dataset_to_json
 from generator.errors import Diagnostic
+from generator.forkmap import fork_map
 from generator.markdown import MarkdownRenderer, TocEntry, pygments_css
 from generator.model import ComputeResult, OutputFile, Post, SiteConfig
 from generator.search import html_text, search_entry
@@ -68,6 +69,7 @@ class Renderer:
     template_cache: Path | None = None
     # A long-running caller's memo of the last build's pages (see generator.session).
     session: Session | None = None
+    jobs: int = 1  # processes that may render pages at once
     env: jinja2.Environment = field(init=False)
     _site: dict[str, Any] = field(init=False)
     _templates_digest: str = field(init=False)
@@ -298,31 +300,33 @@ class Renderer:
         """Every page: posts, index, tag pages, 404. Raises TemplateProblem."""
         self._listed = {}
         posts = [r for r in rendered if r.post.kind == "post"]
-        files: list[OutputFile] = []
+        pages: list[_Page] = []
         for i, item in enumerate(posts):
             prev_post = posts[i - 1].post if i > 0 else None
             next_post = posts[i + 1].post if i + 1 < len(posts) else None
-            files.append(self._page(item, prev=prev_post, next=next_post))
+            pages.append(self._page(item, prev=prev_post, next=next_post))
         for item in rendered:
             if item.post.kind == "page":
-                files.append(self._page(item, prev=None, next=None))
+                pages.append(self._page(item, prev=None, next=None))
+        own = len(pages)
+        listing = [self._listing(r.post) | {"reading_minutes": r.reading_minutes} for r in posts]
+        pages.append(self._listing_page("index.html", "index.html", posts=listing))
+        pages.extend(self._taxonomy_pages(listing))
+        made = self._make(pages)
+        files = made[:own]
         for item in rendered:
             files.extend(item.files)
-        listing = [self._listing(r.post) | {"reading_minutes": r.reading_minutes} for r in posts]
-        files.append(self._render_cached("index.html", "index.html", posts=listing))
-        files.extend(self._taxonomy_pages(listing))
+        files.extend(made[own:])
         # 404.html is served for any missing path, so its links cannot be relative.
         files.append(OutputFile("404.html", self.render_template("404.html", here=None)))
         files.append(OutputFile("assets/highlight.css", pygments_css().encode("utf-8")))
         if self.session is not None:  # forget pages that are gone
-            made = {f.path for f in files}
-            for gone in [k for k in self.session.pages if k not in made]:
+            done = {f.path for f in files}
+            for gone in [k for k in self.session.pages if k not in done]:
                 del self.session.pages[gone]
         return files
 
-    def _page(self, item: RenderedPost, *, prev: Post | None, next: Post | None) -> OutputFile:
-        if self.session is None:
-            return self._page_uncached(item, prev=prev, next=next)
+    def _page(self, item: RenderedPost, *, prev: Post | None, next: Post | None) -> _Page:
         # The same post objects as last time (the session keeps them) make the same page.
         series = self.env.globals.get("series_boxes", {})
         inputs = (
@@ -333,9 +337,11 @@ class Renderer:
             self._templates_digest,
             self._site,
         )
-        target = output_path(item.post.url)
-        return self._remembered(
-            target, inputs, lambda: self._page_uncached(item, prev=prev, next=next).data
+        return _Page(
+            output_path(item.post.url),
+            f"{item.post.layout}.html",
+            inputs,
+            lambda: self._page_uncached(item, prev=prev, next=next).data,
         )
 
     def _page_uncached(
@@ -358,34 +364,42 @@ class Renderer:
             found = self._listed[id(post)] = (post, self.page_context(post))
         return found[1]
 
-    def _render_cached(self, name: str, here: str, **context: Any) -> OutputFile:
-        """A listing page (index, tags), from the session when nothing it shows changed."""
-        if self.session is None:
-            return OutputFile(here, self.render_template(name, here, **context))
+    def _listing_page(self, name: str, here: str, **context: Any) -> _Page:
+        """A listing page (index, tags): from the session when nothing it shows changed."""
         inputs = (name, context, self._templates_digest, self._site)
-        return self._remembered(here, inputs, lambda: self.render_template(name, here, **context))
+        return _Page(here, name, inputs, lambda: self.render_template(name, here, **context))
 
-    def _remembered(
-        self, target: str, inputs: tuple[Any, ...], make: Callable[[], bytes]
-    ) -> OutputFile:
-        """The page the session's last build made from the same ``inputs``, else ``make()``.
+    def _make(self, pages: Sequence[_Page]) -> list[OutputFile]:
+        """Each page: the one the session's last build made from the same inputs, else
+        rendered (on every core when there are many).
 
-        The session keeps only its digest; the bytes are read back from the folder that
-        build wrote, if the writer needs them. A page no folder holds any more is made
-        anew, and so is one whose folder changes before the writer reads it.
+        The session keeps only a page's digest; the bytes are read back from the folder
+        that build wrote, if the writer needs them. A page no folder holds any more is
+        made anew, and so is one whose folder changes before the writer reads it.
         """
-        assert self.session is not None
-        known = self.session.pages.get(target)
-        if known is not None and same(known[0], inputs):
-            kept = self.session.kept(target, known[1], make)
-            if kept is not None:
-                return kept
-        data = make()
-        made = OutputFile(target, data, digest(data))
-        self.session.pages[target] = (inputs, made.digest)
-        return made
+        files: list[OutputFile | None] = []
+        for page in pages:
+            known = self.session.pages.get(page.target) if self.session else None
+            kept = None
+            if self.session is not None and known is not None and same(known[0], page.inputs):
+                kept = self.session.kept(page.target, known[1], page.make)
+            files.append(kept)
+        todo = [i for i, kept in enumerate(files) if kept is None]
+        # One page of each template first, here: the templates it uses are compiled
+        # once, before the workers fork, instead of once in each worker.
+        first: dict[str, int] = {}
+        for i in todo:
+            first.setdefault(pages[i].template, i)
+        made = {i: pages[i].make() for i in first.values()}
+        rest = [i for i in todo if i not in made]
+        made.update(zip(rest, fork_map([pages[i].make for i in rest], self.jobs), strict=True))
+        for i in todo:
+            fresh = files[i] = OutputFile(pages[i].target, made[i], digest(made[i]))
+            if self.session is not None:
+                self.session.pages[fresh.path] = (pages[i].inputs, fresh.digest)
+        return [f for f in files if f is not None]
 
-    def _taxonomy_pages(self, listing: list[dict[str, Any]]) -> Iterable[OutputFile]:
+    def _taxonomy_pages(self, listing: list[dict[str, Any]]) -> Iterable[_Page]:
         """Tag and category pages, each with its count of lessons."""
         for kind, title, verb in (("tags", "Tags", "tagged"), ("categories", "Categories", "in")):
             groups: dict[str, list[dict[str, Any]]] = {}
@@ -400,12 +414,22 @@ class Renderer:
                 {"name": n, "slug": slugify(n) or "tag", "count": len(groups[n])} for n in names
             ]
             here = f"{kind}/index.html"
-            yield self._render_cached("tags.html", here, tags=summary, taxonomy=taxonomy)
+            yield self._listing_page("tags.html", here, tags=summary, taxonomy=taxonomy)
             for name, entry in zip(names, summary, strict=True):
                 here = f"{kind}/{entry['slug']}/index.html"
-                yield self._render_cached(
+                yield self._listing_page(
                     "tag.html", here, tag=entry, posts=groups[name], taxonomy=taxonomy
                 )
+
+
+@dataclass(frozen=True)
+class _Page:
+    """A page to be had: from the session if ``inputs`` are as last time, else ``make()``."""
+
+    target: str  # its path in the output folder
+    template: str
+    inputs: tuple[Any, ...]
+    make: Callable[[], bytes]
 
 
 def _bytecode_cache(folder: Path | None) -> jinja2.BytecodeCache | None:
