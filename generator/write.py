@@ -19,6 +19,7 @@ import hashlib
 import os
 import shutil
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +33,8 @@ TMP_PREFIX = ".lessonpress-tmp-"
 OLD_PREFIX = ".lessonpress-old-"
 STAGE_PREFIX = ".lessonpress-prev-"
 RENAME_EXCHANGE = 2
+# A build writing at least this many files writes them from this many threads.
+WRITE_THREADS_MIN, WRITE_THREADS = 64, 4
 # Folders of a site the build reads (or keeps state in); replacing one would lose them.
 AUTHOR_FOLDERS = (
     "content", "templates", "static", ".lessonpress", "_posts", "_drafts", "_layouts", "_includes",
@@ -175,32 +178,47 @@ def sync_folder(
                 kept.add(dirpath)
             else:
                 os.rmdir(sub)  # everything in it was removed above (the walk is bottom-up)
-    made: set[str] = set()
     for gone in [rel for rel in record if rel not in present]:
         del record[gone]
+    todo: list[tuple[str, OutputFile]] = []
     for rel, item in wanted.items():
         target = os.path.join(top, rel)
-        want = _digest_of(item) if known is not None else b""
         if rel in present:
             seen = record.get(rel)
             if seen is not None and seen[0] == stat_sig(target):
-                if seen[1] == want:
+                if seen[1] == _digest_of(item):
                     continue  # holds what is wanted (its stat says nobody touched it)
             elif _same_bytes(target, item.data):
                 if known is not None:
-                    record[rel] = (stat_sig(target) or (0, 0, 0, 0), want)
+                    record[rel] = (stat_sig(target) or (0, 0, 0, 0), _digest_of(item))
                 continue
             # A new file, not the old one truncated: ext4 flushes a truncated-and-rewritten
             # file to disk on close (auto_da_alloc). The folder is private until the swap.
             os.unlink(target)
-        parent = os.path.dirname(target)
-        if parent not in made:
-            os.makedirs(parent, exist_ok=True)
-            made.add(parent)
-        with open(target, "wb") as handle:
-            handle.write(item.data)
-        if known is not None:
-            record[rel] = (stat_sig(target) or (0, 0, 0, 0), want)
+        todo.append((rel, item))
+    folders: dict[str, list[tuple[str, OutputFile]]] = {}
+    for rel, item in todo:
+        folders.setdefault(os.path.dirname(os.path.join(top, rel)), []).append((rel, item))
+
+    def put(folder: str) -> list[StatSig | None]:
+        os.makedirs(folder, exist_ok=True)
+        stats = []
+        for rel, item in folders[folder]:
+            target = os.path.join(top, rel)
+            with open(target, "wb") as handle:
+                handle.write(item.data)
+            stats.append(stat_sig(target))
+        return stats
+
+    if len(todo) < WRITE_THREADS_MIN:
+        done = [put(folder) for folder in folders]
+    else:  # making a file mostly waits for the disk: let a few wait at once
+        with ThreadPoolExecutor(WRITE_THREADS) as pool:
+            done = list(pool.map(put, folders))
+    if known is not None:
+        for jobs, stats in zip(folders.values(), done, strict=True):
+            for (rel, item), sig in zip(jobs, stats, strict=True):
+                record[rel] = (sig or (0, 0, 0, 0), _digest_of(item))
 
 
 def _digest_of(item: OutputFile) -> bytes:

@@ -9,7 +9,14 @@ import pytest
 
 from generator.errors import BuildError
 from generator.model import OutputFile
-from generator.write import FolderWriter, check_out_dir, stage_dir, sync_folder
+from generator.session import digest, stat_sig
+from generator.write import (
+    WRITE_THREADS_MIN,
+    FolderWriter,
+    check_out_dir,
+    stage_dir,
+    sync_folder,
+)
 
 
 def files(**items: str) -> list[OutputFile]:
@@ -39,6 +46,31 @@ def test_sync_turns_a_file_into_a_folder_and_back(tmp_path: Path) -> None:
     assert tree(tmp_path) == {"x/index": "page"}
     sync_folder(tmp_path, files(x="file again"))
     assert tree(tmp_path) == {"x": "file again"}
+
+
+def test_many_files_are_written_from_threads_each_exactly_once_and_recorded(
+    tmp_path: Path,
+) -> None:
+    many = [
+        OutputFile(f"posts/p{i}/index.html" if i % 3 else f"p{i}.txt", f"page {i}".encode())
+        for i in range(3 * WRITE_THREADS_MIN)
+    ]
+    (tmp_path / "stale").write_text("old")
+    record: dict[str, tuple[tuple[int, int, int, int], bytes]] = {}
+    sync_folder(tmp_path, many, record)
+    assert tree(tmp_path) == {f.path: f.data.decode() for f in many}
+    assert record == {f.path: (stat_sig(str(tmp_path / f.path)), digest(f.data)) for f in many}
+    changed = [*many[1:], OutputFile(many[0].path, b"changed")]
+    sync_folder(tmp_path, changed, record)  # only the changed file is written again
+    assert tree(tmp_path)[many[0].path] == "changed"
+    assert record[many[0].path][1] == digest(b"changed")
+
+
+def test_a_write_error_in_a_thread_is_raised(tmp_path: Path) -> None:
+    many = [OutputFile(f"d{i}/f", b"x") for i in range(2 * WRITE_THREADS_MIN)]
+    many[7] = OutputFile("d7/" + "n" * 300, b"x")  # longer than a file name may be
+    with pytest.raises(OSError, match="too long"):
+        sync_folder(tmp_path, many)
 
 
 def test_sync_repairs_a_half_written_file(tmp_path: Path) -> None:
