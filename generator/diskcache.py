@@ -1,43 +1,118 @@
-"""Render-stage helper: checksummed cache files, written atomically.
+"""Render-stage helper: a cache of checksummed entries in one SQLite file.
 
-A cache entry is ``MAGIC + sha256(body) + body``, written to a temp file and
-renamed into place, so a killed build leaves either no entry or a whole one,
-and a damaged entry reads as a miss. Knows nothing of what it stores.
+One file, not one file per entry: creating a thousand small files costs a clean
+build more than rendering some of them (each create waits for the file system's
+journal). Each entry is ``MAGIC + sha256(body) + body``, so a damaged entry reads
+as a miss; a damaged database is set aside and started afresh. Writes are
+batched into transactions, so a killed build leaves whole entries or none.
+Knows nothing of what it stores.
 """
 
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
+import shutil
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import sqlite3
 
 MAGIC = b"lessonpress-cache-1\n"
+FILE = "entries.sqlite3"
+BATCH = 64  # entries per transaction: a killed build keeps what it had rendered
 
 
-def entry_path(folder: Path, key: str) -> Path:
-    return folder / key[:2] / key
+class DiskCache:
+    """Entries by key in ``folder/entries.sqlite3``; ``close()`` writes what is pending."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+        self._pending: list[tuple[str, bytes]] = []
+        self._db: sqlite3.Connection | None = None
+        self._opened = False
+        self._broken = False  # damaged after opening: removed on close, made anew next time
+
+    def _connect(self) -> sqlite3.Connection | None:
+        import sqlite3  # loaded by builds that render or look up a body, not by no-ops
+
+        if not self._opened:
+            self._opened = True
+            for attempt in range(2):
+                try:
+                    self._db = _open(self.folder / FILE)
+                    break
+                except (sqlite3.Error, OSError):
+                    if attempt == 0:  # damaged or not a database: start afresh
+                        self._remove()
+        return self._db
+
+    def _remove(self) -> None:
+        for suffix in ("", "-wal", "-shm"):
+            (self.folder / (FILE + suffix)).unlink(missing_ok=True)
+
+    def get(self, key: str) -> bytes | None:
+        import sqlite3
+
+        db = self._connect()
+        if db is None:
+            return None
+        try:
+            row = db.execute("SELECT body FROM entry WHERE key = ?", (key,)).fetchone()
+        except sqlite3.Error:
+            self._broken = True
+            return None
+        if row is None or not isinstance(row[0], bytes):
+            return None
+        data: bytes = row[0]
+        if not data.startswith(MAGIC):
+            return None
+        digest, body = data[len(MAGIC) : len(MAGIC) + 32], data[len(MAGIC) + 32 :]
+        return body if hashlib.sha256(body).digest() == digest else None
+
+    def put(self, key: str, body: bytes) -> None:
+        self._pending.append((key, MAGIC + hashlib.sha256(body).digest() + body))
+        if len(self._pending) >= BATCH:
+            self._flush()
+
+    def close(self) -> None:
+        self._flush()
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+        if self._broken:
+            self._remove()
+
+    def _flush(self) -> None:
+        import sqlite3
+
+        pending, self._pending = self._pending, []
+        if not pending:
+            return
+        db = self._connect()
+        if db is None:
+            return
+        try:
+            with db:  # one transaction
+                db.executemany("INSERT OR REPLACE INTO entry VALUES (?, ?)", pending)
+        except sqlite3.Error:  # a cache that cannot be written only makes builds slower
+            self._broken = True
 
 
-def read_entry(folder: Path, key: str) -> bytes | None:
+def _open(path: Path) -> sqlite3.Connection:
+    import sqlite3
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    for child in path.parent.iterdir():  # the one-file-per-entry cache of earlier versions
+        if child.is_dir() and len(child.name) == 2:
+            shutil.rmtree(child, ignore_errors=True)
+    db = sqlite3.connect(path, timeout=30)
     try:
-        data = entry_path(folder, key).read_bytes()
-    except OSError:
-        return None
-    if not data.startswith(MAGIC):
-        return None
-    digest, body = data[len(MAGIC) : len(MAGIC) + 32], data[len(MAGIC) + 32 :]
-    return body if hashlib.sha256(body).digest() == digest else None
-
-
-def write_entry(folder: Path, key: str, body: bytes) -> None:
-    target = entry_path(folder, key)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(MAGIC + hashlib.sha256(body).digest() + body)
-        os.replace(tmp, target)
+        db.execute("PRAGMA journal_mode = WAL")  # no fsync per transaction...
+        db.execute("PRAGMA synchronous = NORMAL")  # ...a crash can lose the last ones only
+        db.execute("CREATE TABLE IF NOT EXISTS entry (key TEXT PRIMARY KEY, body BLOB NOT NULL)")
+        db.execute("SELECT count(*) FROM entry WHERE key = ''").fetchone()
     except BaseException:
-        Path(tmp).unlink(missing_ok=True)
+        db.close()
         raise
+    return db

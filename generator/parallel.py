@@ -3,7 +3,7 @@
 Markdown is the slowest part of a build, and each post's body depends only on
 its own source, its compute results, the site config and the lessonpress
 version, so bodies are rendered in forked worker processes (each with one warm
-Markdown instance) and kept under ``.lessonpress/cache/render/`` keyed by a
+Markdown instance) and kept in ``.lessonpress/render/entries.sqlite3`` keyed by a
 hash of exactly those inputs. Output is byte-identical whichever path is taken.
 """
 
@@ -17,7 +17,7 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 
 from generator import __version__
-from generator.diskcache import read_entry, write_entry
+from generator.diskcache import DiskCache
 from generator.errors import Diagnostic
 from generator.forkmap import PARALLEL_MIN
 from generator.markdown import TocEntry
@@ -92,9 +92,10 @@ def render_bodies(
         for i in range(len(posts))
         if i not in done
     }
-    if cache_dir is not None:
+    cache = DiskCache(cache_dir) if cache_dir is not None else None
+    if cache is not None:
         for i, key in keys.items():
-            hit = _read(cache_dir, key, posts[i])
+            hit = _read(cache, key, posts[i])
             if hit is not None:
                 done[i] = hit
     todo = [i for i in range(len(posts)) if i not in done]
@@ -103,23 +104,27 @@ def render_bodies(
         """Cache each body as it arrives: the writes overlap the workers' rendering."""
         for i, item in zip(todo, fresh, strict=True):
             done[i] = item
-            if cache_dir is not None and not any(d.is_error for d in item.diagnostics):
-                _write(cache_dir, keys[i], item)
+            if cache is not None and not any(d.is_error for d in item.diagnostics):
+                _write(cache, keys[i], item)
 
-    if jobs > 1 and len(todo) >= PARALLEL_MIN:
-        from concurrent.futures import ProcessPoolExecutor  # only when there are workers
-        from multiprocessing import get_context
+    try:
+        if jobs > 1 and len(todo) >= PARALLEL_MIN:
+            from concurrent.futures import ProcessPoolExecutor  # only when there are workers
+            from multiprocessing import get_context
 
-        context = get_context("fork")
-        initargs = (renderer.config, renderer.theme, renderer.site_root)
-        with ProcessPoolExecutor(
-            max_workers=jobs, mp_context=context, initializer=_init_worker, initargs=initargs
-        ) as pool:
-            items = [(posts[i], results[i]) for i in todo]
-            chunk = max(1, len(items) // (jobs * 8))
-            keep(pool.map(_render_in_worker, items, chunksize=chunk))
-    else:
-        keep(renderer.render_post_body(posts[i], results[i]) for i in todo)
+            context = get_context("fork")
+            initargs = (renderer.config, renderer.theme, renderer.site_root)
+            with ProcessPoolExecutor(
+                max_workers=jobs, mp_context=context, initializer=_init_worker, initargs=initargs
+            ) as pool:
+                items = [(posts[i], results[i]) for i in todo]
+                chunk = max(1, len(items) // (jobs * 8))
+                keep(pool.map(_render_in_worker, items, chunksize=chunk))
+        else:
+            keep(renderer.render_post_body(posts[i], results[i]) for i in todo)
+    finally:
+        if cache is not None:
+            cache.close()
     if session is not None:
         for i, post in enumerate(posts):
             if not any(d.is_error for d in done[i].diagnostics):
@@ -127,8 +132,8 @@ def render_bodies(
     return [done[i] for i in range(len(posts))]
 
 
-def _read(cache_dir: Path, key: str, post: Post) -> RenderedPost | None:
-    body = read_entry(cache_dir, key)
+def _read(cache: DiskCache, key: str, post: Post) -> RenderedPost | None:
+    body = cache.get(key)
     if body is None:
         return None
     try:
@@ -150,7 +155,7 @@ def _read(cache_dir: Path, key: str, post: Post) -> RenderedPost | None:
         return None
 
 
-def _write(cache_dir: Path, key: str, item: RenderedPost) -> None:
+def _write(cache: DiskCache, key: str, item: RenderedPost) -> None:
     entry = {
         "format": CACHE_FORMAT,
         "html": item.html,
@@ -164,4 +169,4 @@ def _write(cache_dir: Path, key: str, item: RenderedPost) -> None:
         "image": item.image,
         "image_alt": item.image_alt,
     }
-    write_entry(cache_dir, key, json.dumps(entry, ensure_ascii=False).encode("utf-8"))
+    cache.put(key, json.dumps(entry, ensure_ascii=False).encode("utf-8"))
