@@ -10,6 +10,7 @@ Knows nothing of what it stores.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import shutil
 from pathlib import Path
@@ -21,6 +22,7 @@ if TYPE_CHECKING:
 MAGIC = b"lessonpress-cache-1\n"
 FILE = "entries.sqlite3"
 BATCH = 64  # entries per transaction: a killed build keeps what it had rendered
+LOCK_WAIT = 5.0  # seconds to wait for a lock (builds of a site take turns already)
 
 
 class DiskCache:
@@ -42,14 +44,17 @@ class DiskCache:
                 try:
                     self._db = _open(self.folder / FILE)
                     break
-                except (sqlite3.Error, OSError):
+                except (sqlite3.OperationalError, OSError):
+                    break  # locked, unreadable, no room: this build goes without a cache
+                except sqlite3.Error:
                     if attempt == 0:  # damaged or not a database: start afresh
                         self._remove()
         return self._db
 
     def _remove(self) -> None:
         for suffix in ("", "-wal", "-shm"):
-            (self.folder / (FILE + suffix)).unlink(missing_ok=True)
+            with contextlib.suppress(OSError):  # one we cannot remove, we do not use
+                (self.folder / (FILE + suffix)).unlink(missing_ok=True)
 
     def get(self, key: str) -> bytes | None:
         import sqlite3
@@ -59,8 +64,8 @@ class DiskCache:
             return None
         try:
             row = db.execute("SELECT body FROM entry WHERE key = ?", (key,)).fetchone()
-        except sqlite3.Error:
-            self._broken = True
+        except sqlite3.Error as exc:
+            self._broken = self._broken or _damaged(exc)
             return None
         if row is None or not isinstance(row[0], bytes):
             return None
@@ -95,8 +100,15 @@ class DiskCache:
         try:
             with db:  # one transaction
                 db.executemany("INSERT OR REPLACE INTO entry VALUES (?, ?)", pending)
-        except sqlite3.Error:  # a cache that cannot be written only makes builds slower
-            self._broken = True
+        except sqlite3.Error as exc:  # a cache that cannot be written only makes builds slower
+            self._broken = self._broken or _damaged(exc)
+
+
+def _damaged(exc: Exception) -> bool:
+    """A damaged database (remove it), not a passing problem such as a lock or a full disk."""
+    import sqlite3
+
+    return isinstance(exc, sqlite3.DatabaseError) and not isinstance(exc, sqlite3.OperationalError)
 
 
 def _open(path: Path) -> sqlite3.Connection:
@@ -106,7 +118,7 @@ def _open(path: Path) -> sqlite3.Connection:
     for child in path.parent.iterdir():  # the one-file-per-entry cache of earlier versions
         if child.is_dir() and len(child.name) == 2:
             shutil.rmtree(child, ignore_errors=True)
-    db = sqlite3.connect(path, timeout=30)
+    db = sqlite3.connect(path, timeout=LOCK_WAIT)
     try:
         db.execute("PRAGMA journal_mode = WAL")  # no fsync per transaction...
         db.execute("PRAGMA synchronous = NORMAL")  # ...a crash can lose the last ones only

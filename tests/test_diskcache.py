@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from generator import markdown
+from generator import diskcache, markdown
 from generator.diskcache import BATCH, FILE, DiskCache
 from tests.helpers import write_files
 
@@ -44,6 +44,28 @@ def test_a_file_that_is_no_database_is_replaced(tmp_path: Path, garbage: bytes) 
     cache.put("k", b"fresh")
     cache.close()
     assert DiskCache(tmp_path).get("k") == b"fresh"
+
+
+def test_a_locked_database_is_read_but_not_written_and_is_kept(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    cache = DiskCache(tmp_path)
+    cache.put("k", b"kept")
+    cache.close()
+    monkeypatch.setattr(diskcache, "LOCK_WAIT", 0.1)
+    holder = sqlite3.connect(tmp_path / FILE, isolation_level=None)
+    holder.execute("BEGIN EXCLUSIVE")  # as a hung process might hold it
+    try:
+        locked = DiskCache(tmp_path)
+        assert locked.get("k") == b"kept"  # a writer does not block readers (WAL)
+        locked.put("other", b"x")
+        locked.close()  # could not write: given up after LOCK_WAIT, no error
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    later = DiskCache(tmp_path)
+    assert later.get("k") == b"kept"  # not taken for a damaged database and removed
+    assert later.get("other") is None
 
 
 def test_the_one_file_per_entry_cache_of_earlier_versions_is_removed(tmp_path: Path) -> None:
