@@ -50,7 +50,9 @@ EXTENSION_CONFIGS: dict[str, dict[str, Any]] = {
     "pymdownx.highlight": {"use_pygments": True, "guess_lang": False, "css_class": "highlight"},
     "pymdownx.tasklist": {"custom_checkbox": False, "clickable_checkbox": False},
     "pymdownx.tilde": {"subscript": False},
-    "footnotes": {"UNIQUE_IDS": True},
+    # kramdown's ids (fn:1, fnref:1). UNIQUE_IDS would number them by how many documents
+    # this Markdown instance had converted before: a post's HTML would depend on its worker.
+    "footnotes": {"UNIQUE_IDS": False},
 }
 TOKEN_PARAGRAPH = re.compile(r"<p>(LP(?:CELL|CHART)\d+X)</p>|(LP(?:CELL|CHART)\d+X)")
 _TAG = re.compile(r"<[^>]*>")

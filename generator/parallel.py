@@ -26,7 +26,7 @@ from generator.render import RenderedPost, Renderer
 from generator.session import Session, same
 from generator.theme import Theme
 
-CACHE_FORMAT = 6  # bump when RenderedPost changes
+CACHE_FORMAT = 7  # bump when RenderedPost or the HTML of a body changes
 
 # Set once in each worker process by _init_worker: the process's own warm renderer.
 _worker_renderer: Renderer | None = None
