@@ -107,7 +107,7 @@ def build(
         files = renderer.render_site(rendered)
         files.extend(render_search(renderer, rendered))
     except TemplateProblem as problem:
-        diags.extend([problem.diagnostic])
+        diags.extend(problem.diagnostics)
         raise BuildError(diags) from None
     feed_files, found = render_feeds(config, rendered, session=session)
     files.extend(feed_files)

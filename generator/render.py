@@ -13,6 +13,7 @@ import re
 import traceback
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
@@ -36,9 +37,11 @@ EPOCH = dt.datetime(1970, 1, 1)
 
 
 class TemplateProblem(Exception):
-    def __init__(self, diagnostic: Diagnostic) -> None:
-        super().__init__(str(diagnostic))
-        self.diagnostic = diagnostic
+    """Templates that failed; each distinct problem once, in the order pages met them."""
+
+    def __init__(self, *diagnostics: Diagnostic) -> None:
+        super().__init__("\n".join(str(d) for d in diagnostics))
+        self.diagnostics = diagnostics
 
 
 @dataclass(frozen=True)
@@ -390,11 +393,17 @@ class Renderer:
         first: dict[str, int] = {}
         for i in todo:
             first.setdefault(pages[i].template, i)
-        made = {i: pages[i].make() for i in first.values()}
+        made = {i: _attempt(pages[i].make) for i in first.values()}
         rest = [i for i in todo if i not in made]
-        made.update(zip(rest, fork_map([pages[i].make for i in rest], self.jobs), strict=True))
+        attempts = [partial(_attempt, pages[i].make) for i in rest]
+        made.update(zip(rest, fork_map(attempts, self.jobs), strict=True))
+        found = [p.diagnostics for i in todo if isinstance(p := made[i], TemplateProblem)]
+        if found:  # every distinct problem, not just the first page's
+            raise TemplateProblem(*dict.fromkeys(d for diagnostics in found for d in diagnostics))
         for i in todo:
-            fresh = files[i] = OutputFile(pages[i].target, made[i], digest(made[i]))
+            data = made[i]
+            assert isinstance(data, bytes)  # no problems, so every page was made
+            fresh = files[i] = OutputFile(pages[i].target, data, digest(data))
             if self.session is not None:
                 self.session.pages[fresh.path] = (pages[i].inputs, fresh.digest)
         return [f for f in files if f is not None]
@@ -420,6 +429,14 @@ class Renderer:
                 yield self._listing_page(
                     "tag.html", here, tag=entry, posts=groups[name], taxonomy=taxonomy
                 )
+
+
+def _attempt(make: Callable[[], bytes]) -> bytes | TemplateProblem:
+    """``make()``, or the problem it raised: a build reports every page's, not the first."""
+    try:
+        return make()
+    except TemplateProblem as problem:
+        return problem
 
 
 @dataclass(frozen=True)

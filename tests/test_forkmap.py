@@ -83,16 +83,19 @@ def test_pages_made_on_two_cores_are_the_pages_one_process_makes(
     assert 'href="../../posts/p04/"' in page and 'href="../../posts/p06/"' in page
 
 
-def test_a_template_error_in_a_worker_is_reported_with_its_line(make_site, run_build) -> None:
+def test_every_template_error_is_reported_once_with_its_line(make_site, run_build) -> None:
     layout = (
         "{% extends 'base.html' %}\n{% block content %}\n"
-        "{% if page.title == 'Post 30' %}\n{{ page.missing_key }}\n{% endif %}\n"
+        "{% if page.title in ('Post 30', 'Post 31') %}\n{{ page.missing_key }}\n{% endif %}\n"
         "{% endblock %}\n"
     )
-    source = make_site(many_posts({"templates/post.html": layout}))
-    for jobs in ("2", "1"):
+    index = "{% extends 'base.html' %}\n{% block content %}\n{{ nothing.here }}\n{% endblock %}\n"
+    source = make_site(many_posts({"templates/post.html": layout, "templates/index.html": index}))
+    for jobs in ("2", "1"):  # the post pages are made in workers, then in one process
         built = run_build(source, "-j", jobs)
         assert built.code == 1
-        assert "templates/post.html:4: " in built.err and "missing_key" in built.err
+        assert built.err.count("templates/post.html:4: ") == 1  # two pages, one problem
+        assert "missing_key" in built.err
+        assert built.err.count("templates/index.html:3: ") == 1 and "nothing" in built.err
         assert "Traceback" not in built.err
         assert not (source.parent / "site").exists()
