@@ -14,32 +14,19 @@ import hashlib
 import json
 import os
 from collections.abc import Iterator, Sequence
+from functools import partial
 from pathlib import Path
 
 from generator import __version__
 from generator.diskcache import DiskCache
 from generator.errors import Diagnostic
-from generator.forkmap import PARALLEL_MIN
+from generator.forkmap import fork_map
 from generator.markdown import TocEntry
 from generator.model import ComputeResult, OutputFile, Post, SiteConfig
 from generator.render import RenderedPost, Renderer
 from generator.session import Session, same
-from generator.theme import Theme
 
 CACHE_FORMAT = 7  # bump when RenderedPost or the HTML of a body changes
-
-# Set once in each worker process by _init_worker: the process's own warm renderer.
-_worker_renderer: Renderer | None = None
-
-
-def _init_worker(config: SiteConfig, theme: Theme, root: Path) -> None:
-    global _worker_renderer
-    _worker_renderer = Renderer(config, theme, root)
-
-
-def _render_in_worker(item: tuple[Post, ComputeResult]) -> RenderedPost:
-    assert _worker_renderer is not None
-    return _worker_renderer.render_post_body(*item)
 
 
 def data_files_digest(root: Path) -> str:
@@ -108,20 +95,10 @@ def render_bodies(
                 _write(cache, keys[i], item)
 
     try:
-        if jobs > 1 and len(todo) >= PARALLEL_MIN:
-            from concurrent.futures import ProcessPoolExecutor  # only when there are workers
-            from multiprocessing import get_context
-
-            context = get_context("fork")
-            initargs = (renderer.config, renderer.theme, renderer.site_root)
-            with ProcessPoolExecutor(
-                max_workers=jobs, mp_context=context, initializer=_init_worker, initargs=initargs
-            ) as pool:
-                items = [(posts[i], results[i]) for i in todo]
-                chunk = max(1, len(items) // (jobs * 8))
-                keep(pool.map(_render_in_worker, items, chunksize=chunk))
-        else:
-            keep(renderer.render_post_body(posts[i], results[i]) for i in todo)
+        # Workers are forked from this process: they inherit the renderer and the posts.
+        keep(
+            fork_map([partial(renderer.render_post_body, posts[i], results[i]) for i in todo], jobs)
+        )
     finally:
         if cache is not None:
             cache.close()

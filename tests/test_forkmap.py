@@ -41,13 +41,13 @@ def test_fork_map_keeps_order_and_runs_in_workers_only_when_there_are_many() -> 
     def call(i: int) -> Callable[[], tuple[int, int]]:
         return lambda: (i * i, os.getpid())
 
-    few = fork_map([call(i) for i in range(PARALLEL_MIN - 1)], jobs=2)
+    few = list(fork_map([call(i) for i in range(PARALLEL_MIN - 1)], jobs=2))
     assert [v for v, _ in few] == [i * i for i in range(PARALLEL_MIN - 1)]
     assert {pid for _, pid in few} == {os.getpid()}
-    many = fork_map([call(i) for i in range(MANY)], jobs=2)
+    many = list(fork_map([call(i) for i in range(MANY)], jobs=2))
     assert [v for v, _ in many] == [i * i for i in range(MANY)]
     assert os.getpid() not in {pid for _, pid in many}
-    assert fork_map([call(i) for i in range(MANY)], jobs=1)[-1][1] == os.getpid()
+    assert list(fork_map([call(i) for i in range(MANY)], jobs=1))[-1][1] == os.getpid()
 
 
 @pytest.mark.parametrize("jobs", [1, 2])
@@ -61,7 +61,7 @@ def test_fork_map_raises_the_first_failure_in_order(jobs: int) -> None:
         return run
 
     with pytest.raises(Boom, match="call 7"):
-        fork_map([call(i) for i in range(MANY)], jobs=jobs)
+        list(fork_map([call(i) for i in range(MANY)], jobs=jobs))
 
 
 def test_pages_made_on_two_cores_are_the_pages_one_process_makes(
