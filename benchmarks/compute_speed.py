@@ -17,7 +17,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from generator.compute import compute_posts
+from generator.compute.run import compute_posts
 from generator.model import Cell, Post, SiteConfig
 
 POSTS = 20

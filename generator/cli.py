@@ -18,12 +18,12 @@ from typing import TYPE_CHECKING, Literal
 if TYPE_CHECKING:
     from collections.abc import Callable
 
-    from generator.build import BuildReport
+    from generator.build.pipeline import BuildReport
     from generator.errors import Diagnostic
-    from generator.manifest import Recorded
+    from generator.memo import Session
     from generator.model import BuildOptions
-    from generator.session import Session
-    from generator.write import Writer
+    from generator.output.manifest import Recorded
+    from generator.output.writer import Writer
 
 
 def _jobs(value: str) -> int:
@@ -127,24 +127,24 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "build":
         return run_build(args)
     if args.command == "serve":
-        from generator import serve
+        from generator.commands import serve
 
         return serve.run(args)
     if args.command == "new":
-        from generator import scaffold
+        from generator.commands import new as scaffold
 
         return scaffold.run(args)
-    from generator import check
+    from generator.commands import check
 
     return check.run(args)
 
 
 def run_build(args: argparse.Namespace) -> int:
     from generator.errors import BuildError
-    from generator.manifest import Manifest, Recorded
+    from generator.memo import load_session, save_session
     from generator.model import BuildOptions
-    from generator.session import load_session, save_session
-    from generator.write import FolderWriter, build_lock, check_out_dir
+    from generator.output.manifest import Manifest, Recorded
+    from generator.output.writer import FolderWriter, build_lock, check_out_dir
 
     source: Path = args.source
     if not source.is_dir():
@@ -195,7 +195,7 @@ def _build(
     progress: Callable[[str], None] | None,
     session: Session,
 ) -> BuildReport:
-    from generator.build import build  # the heavy modules: only when there is work to do
+    from generator.build.pipeline import build  # the heavy modules: only when there is work to do
 
     return build(options, writer, progress, session)
 

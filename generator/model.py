@@ -144,7 +144,7 @@ class OutputFile:
 
     path: str
     data: bytes
-    # sha256 of ``data`` when the maker already knows it (see generator.session), else b"".
+    # sha256 of ``data`` when the maker already knows it (see generator.memo), else b"".
     digest: bytes = field(default=b"", compare=False, repr=False)
 
 

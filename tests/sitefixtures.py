@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from pathlib import Path
 
-from generator.build import layout_resolver
-from generator.config import load_config
-from generator.content import load_posts
+from generator.build.pipeline import layout_resolver
+from generator.content.config import load_config
+from generator.content.posts import load_posts
 from generator.model import ComputeResult
-from generator.render import RenderedPost, Renderer, sort_posts
+from generator.render.pages import RenderedPost, Renderer, sort_posts
 from generator.theme import load_theme
 from tests.conftest import write_files
 

@@ -42,7 +42,7 @@ from typing import Any
 import pytest
 import yaml
 
-from generator.write import STAGE_PREFIX
+from generator.output.writer import STAGE_PREFIX
 from tests.helpers import generator_env
 
 CASES = Path(__file__).resolve().parent / "adversarial"

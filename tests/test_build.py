@@ -10,7 +10,7 @@ from urllib.parse import urljoin
 
 import pytest
 
-from generator.write import TMP_PREFIX, clean_leftovers
+from generator.output.writer import TMP_PREFIX, clean_leftovers
 
 REPO = Path(__file__).resolve().parent.parent
 SEED = REPO / "content" / "posts" / "linear-regression.md"

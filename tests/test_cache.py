@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 from computesite import write_post
 
-from generator import cache
-from generator.compute import FROZEN_MISSING, compute_posts
+from generator.compute import cache
+from generator.compute.run import FROZEN_MISSING, compute_posts
 from generator.model import Post, SiteConfig
 
 CONFIG = SiteConfig(timeout=20)

@@ -17,9 +17,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator.chart_data import format_value, js_number
-from generator.charts import ChartRender, render_chart
 from generator.model import ChartBlock, Dataset, Post, SiteConfig
+from generator.render.charts.data import format_value, js_number
+from generator.render.charts.figure import ChartRender, render_chart
 
 LINE = 20
 REL = "content/posts/lr.md"

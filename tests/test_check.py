@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from generator import check
 from generator.cli import main
+from generator.commands import check
 from tests.conftest import write_files
 
 LESSON = """\

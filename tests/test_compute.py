@@ -14,8 +14,8 @@ from typing import cast
 import pytest
 from computesite import line_of, write_post
 
-from generator.compute import compute_posts
-from generator.datasets import dataset_to_json
+from generator.compute.datasets import dataset_to_json
+from generator.compute.run import compute_posts
 from generator.errors import Diagnostic
 from generator.model import CellOptions, ComputeResult, Post, SiteConfig
 
@@ -322,7 +322,7 @@ def test_the_build_process_never_imports_numpy_or_torch(tmp_path: Path) -> None:
         from pathlib import Path
         sys.path[:0] = [{str(Path(__file__).parent)!r}]
         from computesite import write_post
-        from generator.compute import compute_posts
+        from generator.compute.run import compute_posts
         from generator.model import SiteConfig
         root = Path({str(tmp_path)!r})
         post = write_post(root, "t", "import torch, numpy\\ndataset('d', x=torch.ones(2))")
@@ -351,7 +351,7 @@ def test_temp_folders_of_killed_builds_are_removed(
 ) -> None:
     import tempfile
 
-    from generator.compute import TMP_PREFIX, remove_stale_temp_dirs
+    from generator.compute.run import TMP_PREFIX, remove_stale_temp_dirs
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     dead = tmp_path / f"{TMP_PREFIX}2147483646-abc"
@@ -390,7 +390,7 @@ def test_detached_children_are_killed_too(tmp_path: Path) -> None:
 def test_a_worker_socket_reported_after_its_exit_drained_it_is_ignored(tmp_path: Path) -> None:
     """One select() can report a worker's exit (which drains and closes its socket) and
     then that socket as readable; the second report must not crash the build."""
-    from generator import compute
+    from generator.compute import run as compute
 
     pool = object.__new__(compute._Pool)  # only the job bookkeeping is exercised
     job = compute._Job(post=cast(Post, None), key="k", modules=frozenset())

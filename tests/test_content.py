@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.config import load_config
-from generator.content import (
+from generator.content.config import load_config
+from generator.content.posts import (
     PermalinkError,
     extract_blocks,
     load_posts,

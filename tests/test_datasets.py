@@ -11,7 +11,7 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
-from generator.datasets import (
+from generator.compute.datasets import (
     DatasetError,
     dataset_from_wire,
     dataset_to_csv,

@@ -59,8 +59,8 @@ def digest(folder: Path) -> dict[str, str]:
 
 
 def test_a_body_renders_the_same_whatever_was_rendered_before(tmp_path: Path) -> None:
-    from generator.markdown import MarkdownRenderer
     from generator.model import Post
+    from generator.render.markdown import MarkdownRenderer
 
     def make(name: str) -> Post:
         return Post(tmp_path / name, f"content/{name}", name, None, name, f"/{name}/", RICH, 5)
@@ -97,8 +97,8 @@ def test_parallel_serial_and_incremental_builds_make_the_same_footnotes(
 def test_the_example_posts_render_the_same_in_any_order() -> None:
     """Every post of the example site, rendered forwards by one renderer and backwards by
     another: Markdown extensions that count across documents would show up here."""
-    from generator.build import layout_resolver, load_config, load_posts, load_theme
-    from generator.markdown import MarkdownRenderer
+    from generator.build.pipeline import layout_resolver, load_config, load_posts, load_theme
+    from generator.render.markdown import MarkdownRenderer
 
     root = Path(__file__).resolve().parent.parent
     config, theme = load_config(root), load_theme(root)

@@ -7,8 +7,9 @@ from pathlib import Path
 
 import pytest
 
-from generator import diskcache, markdown
+from generator import diskcache
 from generator.diskcache import BATCH, FILE, DiskCache
+from generator.render import markdown
 from tests.helpers import write_files
 
 

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.write import OLD_PREFIX, TMP_PREFIX
+from generator.output.writer import OLD_PREFIX, TMP_PREFIX
 from tests.helpers import generator_env, write_files
 
 TRIALS = 20

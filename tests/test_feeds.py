@@ -8,8 +8,8 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from generator.feeds import render_feeds
 from generator.model import OutputFile
+from generator.render.feeds import render_feeds
 from tests.sitefixtures import render_posts
 
 A = "{http://www.w3.org/2005/Atom}"

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from generator import render
 from generator.forkmap import PARALLEL_MIN, fork_map
+from generator.render import pages as render
 
 MANY = PARALLEL_MIN + 16
 

@@ -24,10 +24,11 @@ import yaml
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from generator import chart_spec, datasets
-from generator.content import FrontMatterError, SourceFile, parse_post, split_front_matter
+from generator.compute import datasets
+from generator.content.posts import FrontMatterError, SourceFile, parse_post, split_front_matter
 from generator.errors import Diagnostics
 from generator.model import ChartBlock, SiteConfig
+from generator.render.charts import spec as chart_spec
 
 settings.register_profile(
     "lessonpress-ci",

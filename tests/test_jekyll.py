@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.jekyll import legacy_chart_warnings, normalise_list_indent
-from generator.markdown import EXTENSION_CONFIGS, EXTENSIONS
+from generator.render.markdown import EXTENSION_CONFIGS, EXTENSIONS
+from generator.render.prepasses import legacy_chart_warnings, normalise_list_indent
 from tests.helpers import build_site
 
 FIXTURE = Path(__file__).parent / "fixtures" / "jekyll_blog"

@@ -9,7 +9,8 @@ from pathlib import Path
 
 import pytest
 
-from generator import cli, manifest
+from generator import cli
+from generator.output import manifest
 from tests.helpers import build_site, write_files
 
 POST = """---

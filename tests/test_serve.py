@@ -21,8 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from generator.serve import LessonServer
-from generator.watch import ReloadHub
+from generator.commands.serve import LessonServer
+from generator.commands.watch import ReloadHub
 from tests.helpers import REPO_ROOT, generator_env, write_files
 
 SECRET = "top secret outside the output folder"

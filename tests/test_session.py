@@ -10,11 +10,12 @@ from typing import cast
 
 import pytest
 
-from generator import content, render
-from generator.build import BuildOptions, build
+from generator.build.pipeline import BuildOptions, build
+from generator.content import posts as content
+from generator.memo import KeptFile, Session
 from generator.model import OutputFile
-from generator.session import KeptFile, Session
-from generator.write import FolderWriter
+from generator.output.writer import FolderWriter
+from generator.render import pages as render
 from tests.helpers import write_files
 
 
@@ -153,7 +154,7 @@ def test_every_change_gives_what_a_fresh_build_gives(site: Path, change: str) ->
 
 
 def test_the_build_command_keeps_its_session_and_survives_a_damaged_one(site: Path) -> None:
-    from generator.session import FILE, load_session
+    from generator.memo import FILE, load_session
     from tests.helpers import build_site
 
     assert build_site(site, site / "site").returncode == 0

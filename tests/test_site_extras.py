@@ -6,8 +6,8 @@ import json
 import re
 from pathlib import Path
 
-from generator.search import build_index, html_text, render_search
-from generator.series import series_boxes
+from generator.render.search import build_index, html_text, render_search
+from generator.render.series import series_boxes
 from tests.sitefixtures import render_posts
 
 REPO = Path(__file__).resolve().parent.parent

@@ -15,8 +15,8 @@ import pytest
 from PIL import Image
 
 from generator.model import ComputeResult, Post
-from generator.parallel import render_bodies
-from generator.render import RenderedPost, Renderer
+from generator.render.bodies import render_bodies
+from generator.render.pages import RenderedPost, Renderer
 from tests.conftest import write_files
 from tests.helpers import build_site
 from tests.sitefixtures import render_posts

@@ -11,7 +11,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator.errors import Diagnostic
-from generator.texmath import protect_math, render_latex, restore
+from generator.render.texmath import protect_math, render_latex, restore
 
 MARKDOWN_EXTENSIONS = ["tables", "md_in_html", "sane_lists", "pymdownx.superfences"]
 

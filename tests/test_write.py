@@ -8,9 +8,9 @@ from pathlib import Path
 import pytest
 
 from generator.errors import BuildError
+from generator.memo import digest, stat_sig
 from generator.model import OutputFile
-from generator.session import digest, stat_sig
-from generator.write import (
+from generator.output.writer import (
     WRITE_THREADS_MIN,
     FolderWriter,
     check_out_dir,

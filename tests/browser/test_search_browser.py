@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.model import OutputFile
-from generator.search import render_search
+from generator.render.search import render_search
 from tests.helpers import BrowserLog, assert_no_browser_errors, build_site
 from tests.sitefixtures import render_posts
 from tests.test_site_extras import _with_head

@@ -12,8 +12,8 @@ from collections.abc import Callable, Mapping, Sequence
 from html import escape
 from typing import Any
 
-from .chart_data import Bound, Source, cell_text
-from .chart_spec import ChartSpec
+from generator.render.charts.data import Bound, Source, cell_text
+from generator.render.charts.spec import ChartSpec
 
 # Longer tables are cut in the page (the downloads have every row).
 MAX_TABLE_ROWS = 500

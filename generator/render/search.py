@@ -18,8 +18,8 @@ from typing import TYPE_CHECKING, Any
 from generator.model import OutputFile, Post
 
 if TYPE_CHECKING:
-    from generator.markdown import TocEntry
-    from generator.render import RenderedPost, Renderer
+    from generator.render.markdown import TocEntry
+    from generator.render.pages import RenderedPost, Renderer
 
 INDEX_PATH = "search-index.json"
 PAGE_PATH = "search/index.html"

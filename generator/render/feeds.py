@@ -16,13 +16,13 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
-from generator.content import slugify
+from generator.content.posts import slugify
 from generator.errors import Diagnostic
 from generator.model import OutputFile, Post, SiteConfig
 
 if TYPE_CHECKING:
-    from generator.render import RenderedPost
-    from generator.session import Session
+    from generator.memo import Session
+    from generator.render.pages import RenderedPost
 
 ATOM = "http://www.w3.org/2005/Atom"
 SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"
@@ -91,7 +91,7 @@ def rfc3339(value: dt.datetime) -> str:
 
 
 def _source_date_epoch() -> dt.datetime | None:
-    from generator.render import source_date_epoch
+    from generator.render.pages import source_date_epoch
 
     return source_date_epoch()
 

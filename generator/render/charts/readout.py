@@ -11,10 +11,10 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from .chart_checks import Check
-from .chart_data import Bound, Source, format_value, is_number
-from .chart_spec import ChartSpec, did_you_mean
-from .model import Scalar
+from generator.model import Scalar
+from generator.render.charts.checks import Check
+from generator.render.charts.data import Bound, Source, format_value, is_number
+from generator.render.charts.spec import ChartSpec, did_you_mean
 
 _TOKEN = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
 _FIELD = re.compile(r"^\s*([^\[\]:]+?)\s*(?:\[\s*(-?\d+)\s*\])?\s*(?::\s*\.(\d{1,2})([fge]))?\s*$")

@@ -28,7 +28,7 @@ from pathlib import Path
 
 from generator import __version__
 from generator.errors import Diagnostic, Severity
-from generator.session import stat_sig
+from generator.memo import stat_sig
 from generator.theme import PACKAGE, default_theme_dirs
 
 NAME = "manifest.json"

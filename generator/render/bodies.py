@@ -21,10 +21,10 @@ from generator import __version__
 from generator.diskcache import DiskCache
 from generator.errors import Diagnostic
 from generator.forkmap import fork_map
-from generator.markdown import TocEntry
+from generator.memo import Session, same
 from generator.model import ComputeResult, OutputFile, Post, SiteConfig
-from generator.render import RenderedPost, Renderer
-from generator.session import Session, same
+from generator.render.markdown import TocEntry
+from generator.render.pages import RenderedPost, Renderer
 
 CACHE_FORMAT = 7  # bump when RenderedPost or the HTML of a body changes
 

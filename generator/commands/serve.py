@@ -1,7 +1,7 @@
 """``lessonpress serve``: build, serve the output folder, rebuild on change, reload the tab.
 
-Beside the pipeline, not part of it: it calls :func:`generator.build.build` with a
-:class:`~generator.write.FolderWriter`, so a failed build leaves the last good site
+Beside the pipeline, not part of it: it calls :func:`generator.build.pipeline.build` with a
+:class:`~generator.output.writer.FolderWriter`, so a failed build leaves the last good site
 in place, and serves that folder read-only. Served HTML pages get a small script
 (added at serve time, never written to the built files) that listens on a
 server-sent-events channel: ``reload`` after a good build, ``build-error`` with the
@@ -35,9 +35,16 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from generator.session import Session as BuildSession
-from generator.session import load_session
-from generator.watch import ReloadHub, Snapshot, Watcher, describe, state_dir, temporary_out
+from generator.commands.watch import (
+    ReloadHub,
+    Snapshot,
+    Watcher,
+    describe,
+    state_dir,
+    temporary_out,
+)
+from generator.memo import Session as BuildSession
+from generator.memo import load_session
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -432,7 +439,7 @@ def run(args: argparse.Namespace) -> int:
     from rich.console import Console
 
     from generator.errors import BuildError
-    from generator.write import check_out_dir
+    from generator.output.writer import check_out_dir
 
     console = Console(stderr=True, highlight=False)
     source: Path = args.source
@@ -516,9 +523,9 @@ class Session:
     memo: BuildSession = field(default_factory=BuildSession)
 
     def rebuild(self, reason: str) -> None:
-        from generator.build import BuildOptions, build
+        from generator.build.pipeline import BuildOptions, build
         from generator.errors import BuildError, Diagnostic
-        from generator.write import FolderWriter, build_lock
+        from generator.output.writer import FolderWriter, build_lock
 
         options = BuildOptions(source=self.root, drafts=self.args.drafts, jobs=self.args.jobs)
         started = time.perf_counter()
@@ -564,7 +571,7 @@ def _escape(text: str) -> str:
 
 
 def _base_path(root: Path) -> str:
-    from generator.config import load_config
+    from generator.content.config import load_config
     from generator.errors import BuildError
 
     try:

@@ -14,7 +14,7 @@ import os
 import sys
 from pathlib import Path
 
-from generator.content import is_jekyll_site, slugify
+from generator.content.posts import is_jekyll_site, slugify
 
 STARTER = """\
 ---

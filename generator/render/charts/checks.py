@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from .chart_data import Bound, Resolver, Source, is_number, js_number
-from .chart_spec import ChartSpec, DataRef, did_you_mean
-from .errors import Diagnostic
+from generator.errors import Diagnostic
+from generator.render.charts.data import Bound, Resolver, Source, is_number, js_number
+from generator.render.charts.spec import ChartSpec, DataRef, did_you_mean
 
 
 class Check:

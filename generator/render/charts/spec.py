@@ -2,7 +2,7 @@
 
 This module checks only the shape of the YAML (known keys, value types, the .md
 line of every key). Whether the data exist and fit is checked by
-:mod:`generator.charts`, which owns the datasets. It knows nothing of HTML.
+:mod:`generator.render.charts.figure`, which owns the datasets. It knows nothing of HTML.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ from typing import Any
 
 import yaml
 
-from .errors import Diagnostic
-from .model import ChartBlock
+from generator.errors import Diagnostic
+from generator.model import ChartBlock
 
 Path_ = tuple[str | int, ...]
 # A `data:` value: a dataset name, a CSV path, or inline columns.

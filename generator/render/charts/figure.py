@@ -18,13 +18,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .chart_checks import Check, bind, check_axes, check_control
-from .chart_data import Bound, Resolver, Source, used_payload
-from .chart_html import MAX_TABLE_ROWS, canvas_label, figure_html
-from .chart_readout import parse_readout, readout_text
-from .chart_spec import ChartSpec, parse_chart
-from .errors import Diagnostic
-from .model import ChartBlock, Dataset, OutputFile, Post, SiteConfig
+from generator.errors import Diagnostic
+from generator.model import ChartBlock, Dataset, OutputFile, Post, SiteConfig
+from generator.render.charts.checks import Check, bind, check_axes, check_control
+from generator.render.charts.data import Bound, Resolver, Source, used_payload
+from generator.render.charts.html import MAX_TABLE_ROWS, canvas_label, figure_html
+from generator.render.charts.readout import parse_readout, readout_text
+from generator.render.charts.spec import ChartSpec, parse_chart
 
 __all__ = ["PICTURE_SIZE", "ChartRender", "Picture", "render_chart"]
 
@@ -34,7 +34,7 @@ PICTURE_SIZE = (1200, 630)
 
 @dataclass(frozen=True)
 class Picture:
-    """A checked chart as it first appears: what :mod:`generator.chart_image` draws."""
+    """A checked chart as it first appears: what :mod:`generator.render.charts.image` draws."""
 
     spec: ChartSpec
     bound: tuple[Bound, ...]

@@ -46,7 +46,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from generator import datasets
+from generator.compute import datasets
 
 JOB_ID_SIZE = 16
 _HEADER = struct.Struct("!I")

@@ -26,8 +26,8 @@ from pathlib import Path
 from typing import Protocol
 
 from generator.errors import BuildError, Diagnostic
+from generator.memo import Session, StatSig, digest, stat_sig
 from generator.model import OutputFile
-from generator.session import Session, StatSig, digest, stat_sig
 
 TMP_PREFIX = ".lessonpress-tmp-"
 OLD_PREFIX = ".lessonpress-old-"
@@ -84,7 +84,7 @@ class FolderWriter:
 
     out: Path
     state: Path | None = None
-    # A long-running caller's record of what each folder holds (see generator.session).
+    # A long-running caller's record of what each folder holds (see generator.memo).
     session: Session | None = None
 
     def write(self, files: Iterable[OutputFile]) -> None:
@@ -153,7 +153,7 @@ def sync_folder(
     ``known`` (updated in place) is what an earlier sync wrote: the stat each file had
     after writing and the digest of its bytes. A file whose stat is unchanged and whose
     digest is the one wanted is not read again, and a
-    :class:`~generator.session.KeptFile` it holds is
+    :class:`~generator.memo.KeptFile` it holds is
     not read at all.
     """
     wanted = {item.path: item for item in files}

@@ -19,8 +19,8 @@ from typing import Any, Literal
 from urllib.parse import unquote
 
 from generator.errors import Diagnostic, Diagnostics
+from generator.memo import Parsed, Session, stat_sig
 from generator.model import Cell, CellOptions, ChartBlock, Post, SiteConfig
-from generator.session import Parsed, Session, stat_sig
 from generator.yamlsafe import YamlProblem, load_yaml
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")

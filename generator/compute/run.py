@@ -1,8 +1,8 @@
 """Compute stage: run each post's cells in an isolated worker, or reuse the cache.
 
 model -> **compute** -> render. :func:`compute_posts` looks every post up in
-the cache (:mod:`generator.cache`); the rest run in workers forked from one
-zygote per build (:mod:`generator._worker`), which imports numpy/torch once
+the cache (:mod:`generator.compute.cache`); the rest run in workers forked from one
+zygote per build (:mod:`generator.compute.worker`), which imports numpy/torch once
 so no post pays for them. The build process itself never imports numpy or
 torch, and a fully cached build starts no process at all.
 
@@ -31,7 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
-from generator import _worker, cache, datasets
+from generator.compute import cache, datasets
+from generator.compute import worker as _worker
 from generator.errors import Diagnostic
 from generator.model import CellOutput, ComputeResult, Dataset, Post, SiteConfig
 
@@ -49,7 +50,7 @@ FROZEN_MISSING = "no cached results (stale or missing); run a normal build"
 
 _BOOT = (
     "import sys; sys.path.insert(0, sys.argv[1]); import json; "
-    "from generator._worker import zygote_main; "
+    "from generator.compute.worker import zygote_main; "
     "zygote_main(int(sys.argv[2]), json.loads(sys.argv[3]))"
 )
 

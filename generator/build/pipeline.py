@@ -11,18 +11,18 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from generator.config import load_config
-from generator.content import load_posts
+from generator.content.config import load_config
+from generator.content.posts import load_posts
 from generator.errors import BuildError, Diagnostic, Diagnostics
-from generator.feeds import render_feeds
+from generator.memo import Session
 from generator.model import BuildOptions, ComputeResult, OutputFile, Post
-from generator.parallel import render_bodies
-from generator.render import RenderedPost, Renderer, TemplateProblem, sort_posts
-from generator.search import render_search
-from generator.series import series_boxes
-from generator.session import Session
+from generator.output.writer import Writer
+from generator.render.bodies import render_bodies
+from generator.render.feeds import render_feeds
+from generator.render.pages import RenderedPost, Renderer, TemplateProblem, sort_posts
+from generator.render.search import render_search
+from generator.render.series import series_boxes
 from generator.theme import Theme, load_theme
-from generator.write import Writer
 
 STATE_DIR = ".lessonpress"
 
@@ -67,7 +67,7 @@ def build(
     results: dict[str, ComputeResult] = {}
     found = []
     if any(p.cells for p in posts):
-        from generator.compute import compute_posts  # only a site with cells needs it
+        from generator.compute.run import compute_posts  # only a site with cells needs it
 
         results, found = compute_posts(
             posts,

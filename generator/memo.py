@@ -153,8 +153,8 @@ def _fingerprint() -> bytes:
     from generator.theme import PACKAGE
 
     parts = [__version__, sys.version]
-    for path in sorted(PACKAGE.glob("*.py")):
-        parts.append(f"{path.name}:{stat_sig(path)}")
+    for path in sorted(PACKAGE.rglob("*.py")):
+        parts.append(f"{path.relative_to(PACKAGE)}:{stat_sig(path)}")
     return hashlib.sha256("\n".join(parts).encode()).hexdigest().encode() + b"\n"
 
 

@@ -4,7 +4,7 @@ r"""Render stage: TeX math to MathML at build time, behind placeholder tokens.
 (``$…$``, ``\(…\)`` inline; ``$$…$$``, ``\[…\]`` display) becomes an
 alphanumeric token such as ``LPMATH0001X`` that Markdown leaves alone, and the
 MathML goes into a shared ``stash``; ``restore`` swaps the HTML back in after
-Markdown. :mod:`generator.liquid` stashes highlighted code the same way, so one
+Markdown. :mod:`generator.render.liquid` stashes highlighted code the same way, so one
 ``restore`` serves every pass. Code (fenced, spans, ``<pre>``/``<script>``…) is
 never touched. This module knows nothing about posts, templates or files.
 

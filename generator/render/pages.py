@@ -20,18 +20,18 @@ from typing import TYPE_CHECKING, Any, cast
 import jinja2
 from markupsafe import Markup
 
-from generator.content import cell_token, chart_token, output_path, reading_minutes, slugify
-from generator.datasets import dataset_to_csv, dataset_to_json
+from generator.compute.datasets import dataset_to_csv, dataset_to_json
+from generator.content.posts import cell_token, chart_token, output_path, reading_minutes, slugify
 from generator.errors import Diagnostic
 from generator.forkmap import fork_map
-from generator.markdown import MarkdownRenderer, TocEntry, pygments_css
+from generator.memo import Session, digest, same
 from generator.model import ComputeResult, OutputFile, Post, SiteConfig
-from generator.search import html_text, search_entry
-from generator.session import Session, digest, same
+from generator.render.markdown import MarkdownRenderer, TocEntry, pygments_css
+from generator.render.search import html_text, search_entry
 from generator.theme import Theme
 
 if TYPE_CHECKING:
-    from generator.charts import Picture
+    from generator.render.charts.figure import Picture
 
 EPOCH = dt.datetime(1970, 1, 1)
 
@@ -70,7 +70,7 @@ class Renderer:
     site_root: Path
     # Where compiled templates are kept between builds (None: compile every time).
     template_cache: Path | None = None
-    # A long-running caller's memo of the last build's pages (see generator.session).
+    # A long-running caller's memo of the last build's pages (see generator.memo).
     session: Session | None = None
     jobs: int = 1  # processes that may render pages at once
     env: jinja2.Environment = field(init=False)
@@ -146,7 +146,7 @@ class Renderer:
                 anchor=f"cell-{cell.options.name or cell.index + 1}",
             )
         if post.charts:  # the chart modules load only for posts that have charts
-            from generator.charts import render_chart
+            from generator.render.charts.figure import render_chart
         for chart in post.charts:
             rendered = render_chart(
                 chart,
@@ -194,7 +194,7 @@ class Renderer:
             *(t / "includes" for t in self.theme.templates),
         ]
 
-        from generator.liquid import render_liquid  # Jekyll posts only
+        from generator.render.liquid import render_liquid  # Jekyll posts only
 
         def run(text: str, stash: dict[str, str]) -> Any:
             return render_liquid(
@@ -486,7 +486,7 @@ def _draws_charts(html: str) -> bool:
 def _chart_picture(post: Post, picture: Picture) -> OutputFile:
     """The first chart as a PNG beside the post's data (datasets are only .json/.csv there)."""
     # Imported here, not at the top: Pillow loads only when a post has a chart to draw.
-    from generator.chart_image import draw_png
+    from generator.render.charts.image import draw_png
 
     return OutputFile(f"data/{post.data_slug}/social.png", draw_png(picture))
 
@@ -503,7 +503,7 @@ def _chart_image(rendered: RenderedPost) -> dict[str, Any] | None:
     """What meta.html needs to show the first chart on social cards."""
     if not rendered.image:
         return None
-    from generator.charts import PICTURE_SIZE
+    from generator.render.charts.figure import PICTURE_SIZE
 
     width, height = PICTURE_SIZE
     return {"path": rendered.image, "alt": rendered.image_alt, "width": width, "height": height}

@@ -20,9 +20,9 @@ from decimal import ROUND_HALF_UP, Context, Decimal
 from pathlib import Path
 from typing import Any
 
-from .chart_spec import DataRef, Series, did_you_mean
-from .errors import Diagnostic
-from .model import Columns, Dataset, OutputFile, Post, Scalar
+from generator.errors import Diagnostic
+from generator.model import Columns, Dataset, OutputFile, Post, Scalar
+from generator.render.charts.spec import DataRef, Series, did_you_mean
 
 _INT = re.compile(r"^[+-]?\d+$")
 

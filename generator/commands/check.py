@@ -66,12 +66,12 @@ def run(args: argparse.Namespace) -> int:
 
 def check_site(source: Path, *, drafts: bool = False) -> list[Diagnostic]:
     """Every diagnostic of a frozen in-memory build plus the checks of this module."""
-    from generator.build import BuildOptions, build, layout_resolver
-    from generator.config import load_config
-    from generator.content import load_posts
+    from generator.build.pipeline import BuildOptions, build, layout_resolver
+    from generator.content.config import load_config
+    from generator.content.posts import load_posts
     from generator.errors import BuildError
+    from generator.output.writer import MemoryWriter
     from generator.theme import load_theme
-    from generator.write import MemoryWriter
 
     root = source.resolve()
     writer = MemoryWriter({})
@@ -289,7 +289,7 @@ def _in_captioned_figure(body: str, index: int, column: int) -> bool:
 
 
 def _chart_captions(post: Post) -> list[Diagnostic]:
-    from generator.chart_spec import parse_chart
+    from generator.render.charts.spec import parse_chart
 
     found = []
     for block in post.charts:

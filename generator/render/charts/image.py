@@ -19,9 +19,9 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageColor, ImageDraw, ImageFont
 
-from .chart_data import Bound, cell_text, js_number
-from .charts import PICTURE_SIZE, Picture
-from .model import Scalar
+from generator.model import Scalar
+from generator.render.charts.data import Bound, cell_text, js_number
+from generator.render.charts.figure import PICTURE_SIZE, Picture
 
 WIDTH, HEIGHT = PICTURE_SIZE
 PAD = 40

@@ -23,9 +23,9 @@ from pygments.formatters import HtmlFormatter
 from pygments.lexers import PythonLexer
 
 from generator.errors import Diagnostic
-from generator.jekyll import legacy_chart_warnings, normalise_list_indent
 from generator.model import CellOutput, Post
-from generator.texmath import TOKEN, protect_math, restore
+from generator.render.prepasses import legacy_chart_warnings, normalise_list_indent
+from generator.render.texmath import TOKEN, protect_math, restore
 
 EXTENSIONS = [
     "toc",

@@ -1,0 +1,1 @@
+"""The build stage (see docs/architecture.md)."""

@@ -1,0 +1,1 @@
+"""The compute stage (see docs/architecture.md)."""

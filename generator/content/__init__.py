@@ -1,0 +1,1 @@
+"""The content stage (see docs/architecture.md)."""

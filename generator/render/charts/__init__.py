@@ -1,0 +1,1 @@
+"""The render charts stage (see docs/architecture.md)."""
