@@ -16,8 +16,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from generator.errors import Diagnostic
+from generator.placeholders import restore
 from generator.render.liquid import render_liquid
-from generator.render.texmath import protect_math, restore
+from generator.render.texmath import protect_math
 
 FIXTURE = Path(__file__).parent / "fixtures" / "jekyll_blog"
 POST = "_posts/2021/2021-03-14-lr.md"

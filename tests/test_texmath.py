@@ -11,7 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from generator.errors import Diagnostic
-from generator.render.texmath import protect_math, render_latex, restore
+from generator.placeholders import restore
+from generator.render.texmath import protect_math, render_latex
 
 MARKDOWN_EXTENSIONS = ["tables", "md_in_html", "sane_lists", "pymdownx.superfences"]
 

@@ -19,14 +19,15 @@ from pathlib import Path
 from urllib.parse import unquote, urljoin, urlsplit
 
 from generator.errors import Diagnostic
+from generator.fences import fences
 from generator.model import Post, SiteConfig
+from generator.placeholders import BLOCK_TOKEN_TEXT
 
 FROZEN_MISSING_HINT = "no cached results"
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
-_FENCE = re.compile(r"^\s*(`{3,}|~{3,})")
 _ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+|$)")
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)\s*$")
-_NOT_PARAGRAPH = re.compile(r"^\s*(?:[-*+]\s|\d+[.)]\s|>|<|\||#|LP(?:CELL|CHART)\d+X)")
+_NOT_PARAGRAPH = re.compile(rf"^\s*(?:[-*+]\s|\d+[.)]\s|>|<|\||#|{BLOCK_TOKEN_TEXT})")
 _CODE_SPAN = re.compile(r"(`+)(.+?)\1")
 _LINK = re.compile(
     r"(?P<bang>!?)\[(?P<text>(?:[^\[\]\\]|\\.|\[(?:[^\[\]\\]|\\.)*\])*)\]"
@@ -163,18 +164,12 @@ class Scan:
 
 def _body_lines(post: Post) -> Iterator[tuple[int, str]]:
     """(line number, text) of the body lines outside code fences and HTML comments."""
-    fence: str | None = None
+    lines = post.body.split("\n")
+    code = {i for block in fences(lines) for i in range(block.start, block.end + 1)}
     in_comment = False
-    for i, line in enumerate(post.body.split("\n")):
+    for i, line in enumerate(lines):
         number = post.body_line + i
-        match = _FENCE.match(line)
-        if fence is not None:
-            closes = match and match.group(1)[0] == fence[0] and len(match.group(1)) >= len(fence)
-            if closes and not line.strip().strip(fence[0]):
-                fence = None
-            continue
-        if match:
-            fence = match.group(1)
+        if i in code:
             continue
         if in_comment:
             if "-->" not in line:

@@ -19,25 +19,18 @@ from typing import Any, Literal
 from urllib.parse import unquote
 
 from generator.errors import Diagnostic, Diagnostics
+from generator.fences import fences
 from generator.memo import Parsed, Session, stat_sig
 from generator.model import Cell, CellOptions, ChartBlock, Post, SiteConfig
+from generator.placeholders import cell_token, chart_token
 from generator.yamlsafe import YamlProblem, load_yaml
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
 SKIP_DIRS = {".git", ".lessonpress", "node_modules", "_site", "site", "vendor", "__pycache__"}
 JEKYLL_NAME = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})-(.+)$")
-FENCE_OPEN = re.compile(r"^(?P<indent>\s*)(?P<fence>`{3,}|~{3,})\s*(?P<info>.*?)\s*$")
 CELL_INFO = re.compile(r"^python\s*\{\s*\.?compute\b(?P<opts>[^}]*)\}$")
 FIRST_HEADING = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.M)
 WORD = re.compile(r"\w+")
-
-
-def cell_token(index: int) -> str:
-    return f"LPCELL{index}X"
-
-
-def chart_token(index: int) -> str:
-    return f"LPCHART{index}X"
 
 
 @dataclass(frozen=True)
@@ -309,23 +302,16 @@ def extract_blocks(body: str, body_line: int, rel: str, diags: Diagnostics) -> B
     lines = body.split("\n")
     out: list[str] = []
     blocks = Blocks("")
-    i = 0
-    while i < len(lines):
-        match = FENCE_OPEN.match(lines[i])
-        if not match or (match.group("fence")[0] == "`" and "`" in match.group("info")):
-            out.append(lines[i])
-            i += 1
-            continue
-        fence, indent, info = match.group("fence"), match.group("indent"), match.group("info")
-        end = _fence_end(lines, i + 1, fence)
-        kind = _block_kind(info)
+    done = 0
+    for block in fences(lines):
+        kind = _block_kind(block.info)
         if kind is None:
-            out.extend(lines[i : end + 1])
-            i = end + 1
             continue
+        i, end, indent, info = block.start, block.end, block.indent, block.info
+        out.extend(lines[done:i])
         start_line = body_line + i
         content = "\n".join(_dedent(line, indent) for line in lines[i + 1 : end])
-        if end >= len(lines):
+        if not block.closed(lines):
             diags.error(rel, start_line, f"```{info} block is never closed")
         if kind == "chart":
             index = len(blocks.charts)
@@ -342,7 +328,8 @@ def extract_blocks(body: str, body_line: int, rel: str, diags: Diagnostics) -> B
             token = cell_token(index)
         span = min(end, len(lines) - 1) - i + 1
         out.extend(_placeholder(indent, token, span))
-        i = end + 1
+        done = end + 1
+    out.extend(lines[done:])
     blocks.body = "\n".join(out)
     return blocks
 
@@ -353,14 +340,6 @@ def _block_kind(info: str) -> str | None:
     if CELL_INFO.match(info):
         return "cell"
     return None
-
-
-def _fence_end(lines: list[str], start: int, fence: str) -> int:
-    for j in range(start, len(lines)):
-        stripped = lines[j].strip()
-        if stripped.startswith(fence[0] * len(fence)) and set(stripped) == {fence[0]}:
-            return j
-    return len(lines)
 
 
 def _dedent(line: str, indent: str) -> str:

@@ -2,7 +2,7 @@
 
 A text pre-pass over a post body, before math and Markdown. It knows
 ``raw``, ``comment``, ``highlight`` (Pygments, stashed behind an ``LPHL0001X``
-token restored by :func:`generator.render.texmath.restore`), ``include``,
+token restored by :func:`generator.placeholders.restore`), ``include``,
 ``include_relative`` and plain ``{{ page.x }}`` / ``{{ site.x }}`` lookups with a
 few string filters. Nothing is ever evaluated as code: any other tag is a
 warning and stays in the page as text. Line counts are kept where Liquid removes
@@ -28,7 +28,8 @@ from pygments.lexers import get_lexer_by_name
 from pygments.util import ClassNotFound
 
 from generator.errors import Diagnostic
-from generator.render.texmath import continuation_indent, in_list_item, put
+from generator.placeholders import put
+from generator.render.texmath import continuation_indent, in_list_item
 
 MAX_INCLUDE_DEPTH = 10
 _UNSUPPORTED = object()  # a variable we do not know: the tag stays as text

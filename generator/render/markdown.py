@@ -24,8 +24,9 @@ from pygments.lexers import PythonLexer
 
 from generator.errors import Diagnostic
 from generator.model import CellOutput, Post
+from generator.placeholders import BLOCK_TOKEN_TEXT, TOKEN, restore
 from generator.render.prepasses import legacy_chart_warnings, normalise_list_indent
-from generator.render.texmath import TOKEN, protect_math, restore
+from generator.render.texmath import protect_math
 
 EXTENSIONS = [
     "toc",
@@ -54,7 +55,7 @@ EXTENSION_CONFIGS: dict[str, dict[str, Any]] = {
     # this Markdown instance had converted before: a post's HTML would depend on its worker.
     "footnotes": {"UNIQUE_IDS": False},
 }
-TOKEN_PARAGRAPH = re.compile(r"<p>(LP(?:CELL|CHART)\d+X)</p>|(LP(?:CELL|CHART)\d+X)")
+TOKEN_PARAGRAPH = re.compile(rf"<p>({BLOCK_TOKEN_TEXT})</p>|({BLOCK_TOKEN_TEXT})")
 _TAG = re.compile(r"<[^>]*>")
 
 

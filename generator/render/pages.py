@@ -21,11 +21,12 @@ import jinja2
 from markupsafe import Markup
 
 from generator.compute.datasets import dataset_to_csv, dataset_to_json
-from generator.content.posts import cell_token, chart_token, output_path, reading_minutes, slugify
+from generator.content.posts import output_path, reading_minutes, slugify
 from generator.errors import Diagnostic
 from generator.forkmap import fork_map
 from generator.memo import Session, digest, same
 from generator.model import ComputeResult, OutputFile, Post, SiteConfig
+from generator.placeholders import cell_token, chart_token
 from generator.render.markdown import MarkdownRenderer, TocEntry, pygments_css
 from generator.render.search import html_text, search_entry
 from generator.theme import Theme

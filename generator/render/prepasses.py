@@ -20,9 +20,9 @@ import re
 from dataclasses import dataclass
 
 from generator.errors import Diagnostic
+from generator.fences import fences
 
 _SCRIPT = re.compile(r"<script\b([^>]*)>(.*?)</script\s*>", re.S | re.I)
-_FENCE = re.compile(r"^[ \t]*(?:>[ \t]*)*(`{3,}|~{3,})", re.M)
 _HIGHLIGHT = re.compile(r"\{%-?\s*highlight\b.*?\{%-?\s*endhighlight\s*-?%\}", re.S)
 _COMMENT = re.compile(r"<!--.*?-->", re.S)
 _AXES = re.compile(r"""(?<![\w$])["']?(xAxes|yAxes)["']?\s*:""")
@@ -74,19 +74,11 @@ def _blank_out(text: str) -> str:
 
     text = _COMMENT.sub(blank, text)
     text = _HIGHLIGHT.sub(blank, text)
-    out: list[str] = []
-    pos = 0
-    while (opening := _FENCE.search(text, pos)) is not None:
-        fence = opening.group(1)
-        closing = re.compile(rf"^[ \t]*(?:>[ \t]*)*{fence[0]}{{{len(fence)},}}[ \t]*$", re.M)
-        line_end = text.find("\n", opening.end())
-        found = closing.search(text, len(text) if line_end < 0 else line_end)
-        end = found.end() if found else len(text)
-        out.append(text[pos : opening.start()])
-        out.append(re.sub(r"[^\n]", " ", text[opening.start() : end]))
-        pos = end
-    out.append(text[pos:])
-    return "".join(out)
+    lines = text.split("\n")
+    for block in fences(lines):
+        for i in range(block.start, min(block.end + 1, len(lines))):
+            lines[i] = " " * len(lines[i])
+    return "\n".join(lines)
 
 
 # --- list indentation -------------------------------------------------------------------

@@ -3,9 +3,8 @@ r"""Render stage: TeX math to MathML at build time, behind placeholder tokens.
 ``protect_math`` runs on a post body before Python-Markdown. Each math span
 (``$…$``, ``\(…\)`` inline; ``$$…$$``, ``\[…\]`` display) becomes an
 alphanumeric token such as ``LPMATH0001X`` that Markdown leaves alone, and the
-MathML goes into a shared ``stash``; ``restore`` swaps the HTML back in after
-Markdown. :mod:`generator.render.liquid` stashes highlighted code the same way, so one
-``restore`` serves every pass. Code (fenced, spans, ``<pre>``/``<script>``…) is
+MathML goes into a shared ``stash`` (:mod:`generator.placeholders`), whose ``restore``
+swaps the HTML back in after Markdown. Code (fenced, spans, ``<pre>``/``<script>``…) is
 never touched. This module knows nothing about posts, templates or files.
 
 Dollar rules follow pandoc: an opening ``$`` is followed by a non-space, a
@@ -20,100 +19,11 @@ import functools
 import html
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Literal
 
 from generator.errors import Diagnostic
-
-# Any placeholder token, ours or another pass's (LPCELL0001X, LPBLOCK0002X, ...).
-TOKEN = re.compile(r"LP[A-Z]+\d+X")
-
-_BLOCK_HTML = re.compile(
-    r"\s*<(?:div|pre|table|figure|section|ul|ol|dl|blockquote|h[1-6]|hr|p|details|canvas)\b",
-    re.I,
-)
-
-
-@dataclass(frozen=True)
-class Stash:
-    """One placeholder: ``token`` stands in the Markdown for ``html``."""
-
-    token: str
-    html: str
-
-    @property
-    def is_block(self) -> bool:
-        """Block HTML replaces the whole ``<p>token</p>``; inline HTML only the token."""
-        return _BLOCK_HTML.match(self.html) is not None
-
-
-def put(stash: dict[str, str], kind: str, html_text: str) -> Stash:
-    """Store ``html_text`` under a fresh token ``LP{kind}NNNNX`` (numbered from ``len(stash)``)."""
-    number = len(stash) + 1
-    token = f"LP{kind}{number:04d}X"
-    while token in stash:
-        number += 1
-        token = f"LP{kind}{number:04d}X"
-    stash[token] = html_text
-    return Stash(token, html_text)
-
-
-_EMPTY_PARAGRAPH = re.compile(r"<p>[ \t\n]*</p>")
-_RESTORE = re.compile(
-    r"<p>[ \t\n]*(LP[A-Z]+\d+X)[ \t\n]*</p>"  # a token alone in its paragraph
-    r"|<[^<>]*?LP[A-Z]+\d+X[^<>]*>"  # a token inside a tag (an alt text): leave it
-    r"|(LP[A-Z]+\d+X)"
-)
-
-
-def restore(html_text: str, stash: Mapping[str, str]) -> str:
-    """Put every stashed HTML back in one pass; unknown tokens are left as they are.
-
-    ``<p>token</p>`` becomes the block HTML itself. A block token that Markdown
-    left inside a paragraph (a display in a list item) splits the paragraph.
-    """
-    if not stash:
-        return html_text
-    split = False
-
-    def swap(match: re.Match[str]) -> str:
-        nonlocal split
-        alone, bare = match.group(1), match.group(2)
-        if alone is not None:
-            value = stash.get(alone)
-            if value is None:
-                return match.group(0)
-            return value if _BLOCK_HTML.match(value) else f"<p>{value}</p>"
-        if bare is None:
-            return match.group(0)
-        value = _swap_bare(bare, stash)
-        if value is bare or not _BLOCK_HTML.match(value, value.find("<")):
-            return value
-        if _in_paragraph(match.string, match.start()):
-            split = True
-            return f"</p>{value}<p>"
-        return value
-
-    restored = _RESTORE.sub(swap, html_text)
-    return _EMPTY_PARAGRAPH.sub("", restored) if split else restored
-
-
-def _in_paragraph(html_text: str, pos: int) -> bool:
-    opened = max(html_text.rfind("<p>", 0, pos), html_text.rfind("<p ", 0, pos))
-    return opened > html_text.rfind("</p>", 0, pos)
-
-
-def _swap_bare(found: str, stash: Mapping[str, str]) -> str:
-    # "LP$x$" becomes "LPLPMATH0001X": the real token is a suffix of the match.
-    start = 0
-    while start >= 0:
-        value = stash.get(found[start:])
-        if value is not None:
-            return found[:start] + value
-        start = found.find("LP", start + 1)
-    return found
-
+from generator.placeholders import TOKEN, put
 
 # --- scanning --------------------------------------------------------------------------
 
