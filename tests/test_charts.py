@@ -17,8 +17,9 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from generator.jsnumber import js_number
 from generator.model import ChartBlock, Dataset, Post, SiteConfig
-from generator.render.charts.data import format_value, js_number
+from generator.render.charts.data import format_value
 from generator.render.charts.figure import ChartRender, render_chart
 
 LINE = 20

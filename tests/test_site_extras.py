@@ -6,7 +6,7 @@ import json
 import re
 from pathlib import Path
 
-from generator.render.search import build_index, html_text, render_search
+from generator.render.search import build_index, html_text
 from generator.render.series import series_boxes
 from tests.sitefixtures import render_posts
 
@@ -114,7 +114,7 @@ def _pages(tmp_path: Path) -> dict[str, str]:
     _with_head(tmp_path)
     renderer, rendered = render_posts(tmp_path, SITE)
     renderer.env.globals["series_boxes"] = series_boxes([r.post for r in rendered])
-    files = renderer.render_site(rendered) + render_search(renderer, rendered)
+    files = renderer.render_site(rendered) + renderer.render_search(rendered)
     return {f.path: f.data.decode() for f in files if f.path.endswith(".html")}
 
 

@@ -16,7 +16,8 @@ from PIL import Image
 
 from generator.model import ComputeResult, Post
 from generator.render.bodies import render_bodies
-from generator.render.pages import RenderedPost, Renderer
+from generator.render.pages import Renderer
+from generator.render.rendered import RenderedPost
 from tests.conftest import write_files
 from tests.helpers import build_site
 from tests.sitefixtures import render_posts

@@ -17,14 +17,13 @@ from generator.errors import BuildError, Diagnostic, Diagnostics
 from generator.memo import Session
 from generator.model import BuildOptions, ComputeResult, OutputFile, Post
 from generator.output.writer import Writer
+from generator.paths import state_dir
 from generator.render.bodies import render_bodies
 from generator.render.feeds import render_feeds
-from generator.render.pages import RenderedPost, Renderer, TemplateProblem, sort_posts
-from generator.render.search import render_search
+from generator.render.pages import Renderer, TemplateProblem, sort_posts
+from generator.render.rendered import RenderedPost
 from generator.render.series import series_boxes
 from generator.theme import Theme, load_theme
-
-STATE_DIR = ".lessonpress"
 
 
 @dataclass
@@ -74,7 +73,7 @@ def build(
             config,
             root,
             jobs=options.jobs,
-            cache_dir=root / STATE_DIR / "cache",
+            cache_dir=state_dir(root) / "cache",
             mode=options.mode,
             progress=progress,
         )
@@ -82,7 +81,7 @@ def build(
     if diags.errors and not options.keep_going:
         raise BuildError(diags)
 
-    state = root / STATE_DIR
+    state = state_dir(root)
     jobs = options.jobs or os.cpu_count() or 1
     renderer = Renderer(
         config,
@@ -97,7 +96,7 @@ def build(
         [results.get(p.rel, ComputeResult()) for p in posts],
         renderer,
         jobs=jobs,
-        cache_dir=root / STATE_DIR / "render",
+        cache_dir=state_dir(root) / "render",
         session=session,
     )
     for item in rendered:
@@ -105,7 +104,7 @@ def build(
     renderer.env.globals["series_boxes"] = series_boxes(posts)
     try:
         files = renderer.render_site(rendered)
-        files.extend(render_search(renderer, rendered))
+        files.extend(renderer.render_search(rendered))
     except TemplateProblem as problem:
         diags.extend(problem.diagnostics)
         raise BuildError(diags) from None
@@ -158,7 +157,10 @@ def _theme_files(theme: Theme, diags: Diagnostics) -> list[OutputFile]:
     ):
         if not src.is_file():
             diags.error(
-                str(src), 0, "Chart.js is missing: run `npm ci` in the lessonpress checkout"
+                str(src),
+                0,
+                "Chart.js is missing: run `npm ci` in the lessonpress checkout",
+                code="static",
             )
             continue
         files[f"assets/vendor/{name}"] = OutputFile(f"assets/vendor/{name}", src.read_bytes())
@@ -181,7 +183,10 @@ def _walk_static(folder: Path, diags: Diagnostics) -> Iterator[tuple[Path, str]]
                     path.resolve(strict=True).relative_to(root)
                 except (OSError, ValueError, RuntimeError):
                     diags.error(
-                        _static_rel(path, folder), 0, "symlink points outside static/; refused"
+                        _static_rel(path, folder),
+                        0,
+                        "symlink points outside static/; refused",
+                        code="static",
                     )
                     continue
             if path.is_file():
@@ -189,7 +194,9 @@ def _walk_static(folder: Path, diags: Diagnostics) -> Iterator[tuple[Path, str]]
 
 
 def _warn_link(path: Path, folder: Path, diags: Diagnostics) -> bool:
-    diags.error(_static_rel(path, folder), 0, "symlinked folders in static/ are not followed")
+    diags.error(
+        _static_rel(path, folder), 0, "symlinked folders in static/ are not followed", code="static"
+    )
     return False
 
 
@@ -204,7 +211,12 @@ def _merge(
     seen = {item.path: item for item in generated}
     for item in static:
         if item.path in seen:
-            diags.warning(f"static/{item.path}", 0, "replaces the page the build generates there")
+            diags.warning(
+                f"static/{item.path}",
+                0,
+                "replaces the page the build generates there",
+                code="static",
+            )
         seen[item.path] = item
     return [seen[k] for k in sorted(seen)]
 

@@ -49,7 +49,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     found = check_site(source, drafts=args.drafts)
     if args.strict:
-        found = [Diagnostic(d.path, d.line, d.message, "error") for d in found]
+        found = [Diagnostic(d.path, d.line, d.message, "error", code="check") for d in found]
     quiet = bool(getattr(args, "quiet", False))
     print_diagnostics(found, quiet=quiet and not args.strict)
     errors = sum(d.is_error for d in found)
@@ -198,6 +198,7 @@ def scan_source(post: Post) -> Scan:
                         f"heading level skips from h{level} to h{heading} "
                         f"(use {'#' * (level + 1)} here)",
                         "warning",
+                        code="check",
                     )
                 )
             level = heading
@@ -228,7 +229,9 @@ def _scan_markdown(line: str, number: int, post: Post, scan: Scan) -> None:
             scan.refs.append(Ref(kind, url, number, _plain(label)))
             if kind == "link" and not label.strip():
                 scan.diagnostics.append(
-                    Diagnostic(post.rel, number, f"link to {url} has no text", "warning")
+                    Diagnostic(
+                        post.rel, number, f"link to {url} has no text", "warning", code="check"
+                    )
                 )
             if kind == "link" and "[" in label:
                 pending.append(label)
@@ -256,7 +259,13 @@ def _scan_html(line: str, number: int, post: Post, scan: Scan) -> None:
             scan.refs.append(Ref("link", attrs["href"], number, text))
             if text == "" and not image_inside:
                 scan.diagnostics.append(
-                    Diagnostic(post.rel, number, f"link to {attrs['href']} has no text", "warning")
+                    Diagnostic(
+                        post.rel,
+                        number,
+                        f"link to {attrs['href']} has no text",
+                        "warning",
+                        code="check",
+                    )
                 )
         elif name == "canvas" and not _in_captioned_figure(
             post.body, number - post.body_line, match.start()
@@ -267,6 +276,7 @@ def _scan_html(line: str, number: int, post: Post, scan: Scan) -> None:
                     number,
                     "chart has no caption (wrap the canvas in <figure> with a <figcaption>)",
                     "warning",
+                    code="check",
                 )
             )
 
@@ -296,6 +306,7 @@ def _chart_captions(post: Post) -> list[Diagnostic]:
                     block.line - 1,
                     "chart has no caption (add `caption:` or `title:`)",
                     "warning",
+                    code="check",
                 )
             )
     return found
@@ -307,10 +318,14 @@ def _chart_captions(post: Post) -> list[Diagnostic]:
 def _check_ref(ref: Ref, post: Post, site: Site) -> list[Diagnostic]:
     found = []
     if ref.kind == "image" and not (ref.text or "").strip():
-        found.append(Diagnostic(post.rel, ref.line, f"image {ref.url} has no alt text", "warning"))
+        found.append(
+            Diagnostic(
+                post.rel, ref.line, f"image {ref.url} has no alt text", "warning", code="check"
+            )
+        )
     problem = _broken(ref, post, site)
     if problem:
-        found.append(Diagnostic(post.rel, ref.line, problem))
+        found.append(Diagnostic(post.rel, ref.line, problem, code="check"))
     return found
 
 

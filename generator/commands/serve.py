@@ -543,7 +543,13 @@ class Session:
             return
         except Exception as exc:  # our bug: keep serving the last good site, say so loudly
             self.console.print_exception()
-            self._failed([Diagnostic("lessonpress", 0, f"internal error: {exc!r} (see terminal)")])
+            self._failed(
+                [
+                    Diagnostic(
+                        "lessonpress", 0, f"internal error: {exc!r} (see terminal)", code="serve"
+                    )
+                ]
+            )
             return
         self.hub.built(_base_path(self.root))
         for diag in report.diagnostics:

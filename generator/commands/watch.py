@@ -16,14 +16,10 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 
+from generator import paths
 from generator.errors import Diagnostic
+from generator.paths import never_input
 
-STATE_DIR = ".lessonpress"
-
-# Top-level folders that are never sources: build outputs, tool caches, dependencies.
-IGNORED_DIRS = frozenset(
-    {"node_modules", "__pycache__", "_site", "site", "venv", "env", "dist", "build"}
-)
 # Files editors write next to the one being saved.
 IGNORED_SUFFIXES = ("~", ".swp", ".swx", ".swo", ".tmp", ".pyc", ".pyo", ".DS_Store")
 IGNORED_NAMES = frozenset({"4913", ".DS_Store"})
@@ -117,7 +113,7 @@ def plan(root: Path, out: Path) -> WatchPlan:
     root, out = root.resolve(), out.resolve()
     folders = []
     for entry in sorted(root.iterdir()):
-        if entry.name.startswith(".") or entry.name in IGNORED_DIRS:
+        if never_input(entry.name, top=True):
             continue
         if entry.is_dir() and entry.resolve() != out:
             folders.append(entry)
@@ -133,7 +129,7 @@ def is_source_change(path: str, root: Path, out: Path) -> bool:
         parts = target.relative_to(root).parts
     except ValueError:
         return False
-    if not parts or parts[0] in IGNORED_DIRS:
+    if not parts or never_input(parts[0], top=True):
         return False
     name = parts[-1]
     if any(p.startswith(".") for p in parts) or name in IGNORED_NAMES:
@@ -236,4 +232,4 @@ def temporary_out() -> Path:
 
 
 def state_dir(root: Path) -> Path:
-    return Path(os.path.abspath(root)) / STATE_DIR
+    return paths.state_dir(Path(os.path.abspath(root)))

@@ -16,12 +16,14 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from generator.jsnumber import cell_text, js_number
 from generator.model import Columns, Dataset, Scalar
 
 # A dataset as it travels from a worker to the build process and into the cache.
@@ -263,35 +265,44 @@ def _plain(columns: Columns) -> dict[str, list[Scalar]]:
 
 def dataset_to_json(ds: Dataset) -> bytes:
     """``{"name", "kind": "table", "columns": {col: [...]}}`` or, for a sweep,
-    ``{"name", "kind": "sweep", "param", "values": [...], "tables": [{col: [...]}, ...]}``."""
-    text = json.dumps(
-        dataset_to_wire(ds), ensure_ascii=False, separators=(",", ":"), allow_nan=False
-    )
-    return (text + "\n").encode("utf-8")
+    ``{"name", "kind": "sweep", "param", "values": [...], "tables": [{col: [...]}, ...]}``.
+
+    Numbers as the browser writes them (:func:`generator.jsnumber.js_number`), like the CSV.
+    """
+    return (_json(dataset_to_wire(ds)) + "\n").encode("utf-8")
 
 
-def _cell(value: Scalar) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, bool):
-        return "true" if value else "false"
+def _json(value: Any) -> str:
     if isinstance(value, float):
-        return repr(value)
-    return str(value)
+        if not math.isfinite(value):
+            raise ValueError(f"datasets hold finite numbers only, not {value}")
+        return js_number(value)
+    if isinstance(value, dict):
+        return "{" + ",".join(f"{_json(str(k))}:{_json(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ",".join(map(_json, value)) + "]"
+    return json.dumps(value, ensure_ascii=False, allow_nan=False)
 
 
 def dataset_to_csv(ds: Dataset) -> bytes:
-    """A table as CSV; a sweep in long format, the parameter as the first column."""
+    """A table as CSV; a sweep in long format, the parameter as the first column.
+
+    A column shorter than the others ends in empty fields.
+    """
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\n")
     if ds.kind == "table":
         names = list(ds.columns)
         writer.writerow(names)
-        writer.writerows(zip(*(map(_cell, ds.columns[n]) for n in names), strict=True))
+        writer.writerows(_rows(ds.columns, names))
     else:
         names = list(ds.column_names())
         writer.writerow([ds.param or "value", *names])
         for value, table in zip(ds.values, ds.tables, strict=True):
-            rows = zip(*(map(_cell, table[n]) for n in names), strict=True)
-            writer.writerows([_cell(value), *row] for row in rows)
+            writer.writerows([cell_text(value), *row] for row in _rows(table, names))
     return buffer.getvalue().encode("utf-8")
+
+
+def _rows(table: Columns, names: list[str]) -> Iterable[tuple[str, ...]]:
+    columns = (map(cell_text, table.get(n, ())) for n in names)
+    return itertools.zip_longest(*columns, fillvalue="")

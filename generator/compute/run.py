@@ -256,7 +256,7 @@ class _Pool:
 
     def _start_zygote(self, preload: list[str]) -> tuple[subprocess.Popen[bytes], socket.socket]:
         ours, theirs = socket.socketpair()
-        package_parent = str(Path(_worker.__file__).resolve().parent.parent)
+        package_parent = str(Path(_worker.__file__).resolve().parents[2])  # holds generator/
         threads = str(self.threads)
         env = {
             **os.environ,

@@ -7,13 +7,12 @@ are reported (with a suggestion), unknown keys in ``_config.yml`` are kept in
 
 from __future__ import annotations
 
-import difflib
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from generator.errors import BuildError, Diagnostic, Diagnostics
+from generator.errors import BuildError, Diagnostic, Diagnostics, did_you_mean
 from generator.model import SiteConfig
 from generator.yamlsafe import YamlProblem, load_yaml
 
@@ -96,15 +95,19 @@ def _load(path: Path, rel: str, *, jekyll: bool) -> SiteConfig:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except UnicodeDecodeError as exc:
-        raise BuildError([Diagnostic(rel, 0, f"not valid UTF-8 ({exc.reason})")]) from None
+        raise BuildError(
+            [Diagnostic(rel, 0, f"not valid UTF-8 ({exc.reason})", code="config")]
+        ) from None
     try:
         data, lines = load_yaml(text)
     except YamlProblem as exc:
-        raise BuildError([Diagnostic(rel, exc.line, exc.message)]) from None
+        raise BuildError([Diagnostic(rel, exc.line, exc.message, code="config")]) from None
     if data is None:
         data = {}
     if not isinstance(data, Mapping):
-        raise BuildError([Diagnostic(rel, 1, "config must be a mapping of keys to values")])
+        raise BuildError(
+            [Diagnostic(rel, 1, "config must be a mapping of keys to values", code="config")]
+        )
     values: dict[str, Any] = {"config_file": rel}
     extra: dict[str, Any] = {}
     for key, value in data.items():
@@ -125,26 +128,25 @@ def _site_key(
         try:
             values["url"], values["base_path"] = split_base_url(_text(value))
         except ConfigValueError as exc:
-            diags.error(rel, line, f"'{key}' {exc}")
+            diags.error(rel, line, f"'{key}' {exc}", code="config")
         return
     if key == "url":
         try:
             values["url"] = _text(value).rstrip("/")
         except ConfigValueError as exc:
-            diags.error(rel, line, f"'{key}' {exc}")
+            diags.error(rel, line, f"'{key}' {exc}", code="config")
         return
     known = SITE_KEYS.get(key)
     if known is None:
         choices = [*SITE_KEYS, "base_url", "url"]
-        hint = difflib.get_close_matches(key, choices, n=1)
-        suffix = f" (did you mean '{hint[0]}'?)" if hint else ""
-        diags.error(rel, line, f"unknown key '{key}' in {SITE_FILE}{suffix}")
+        suffix = did_you_mean(key, choices)
+        diags.error(rel, line, f"unknown key '{key}' in {SITE_FILE}{suffix}", code="config")
         return
     field, normalise = known
     try:
         values[field] = normalise(value)
     except ConfigValueError as exc:
-        diags.error(rel, line, f"'{key}' {exc}")
+        diags.error(rel, line, f"'{key}' {exc}", code="config")
 
 
 def _jekyll_key(
@@ -173,4 +175,4 @@ def _jekyll_key(
         else:
             extra[key] = value
     except ConfigValueError as exc:
-        diags.error(rel, line, f"'{key}' {exc}")
+        diags.error(rel, line, f"'{key}' {exc}", code="config")

@@ -7,7 +7,6 @@ templates. Every author mistake becomes a Diagnostic with the .md line.
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import hashlib
 import os
 import re
@@ -18,15 +17,15 @@ from pathlib import Path
 from typing import Any, Literal
 from urllib.parse import unquote
 
-from generator.errors import Diagnostic, Diagnostics
+from generator.errors import Diagnostic, Diagnostics, closest, did_you_mean
 from generator.fences import fences
 from generator.memo import Parsed, Session, stat_sig
 from generator.model import Cell, CellOptions, ChartBlock, Post, SiteConfig
+from generator.paths import data_folder, never_input
 from generator.placeholders import cell_token, chart_token
 from generator.yamlsafe import YamlProblem, load_yaml
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
-SKIP_DIRS = {".git", ".lessonpress", "node_modules", "_site", "site", "vendor", "__pycache__"}
 JEKYLL_NAME = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})-(.+)$")
 CELL_INFO = re.compile(r"^python\s*\{\s*\.?compute\b(?P<opts>[^}]*)\}$")
 FIRST_HEADING = re.compile(r"^#\s+(.+?)\s*#*\s*$", re.M)
@@ -91,19 +90,25 @@ def _walk(base: Path, root: Path, diags: Diagnostics) -> Iterator[Path]:
     """Markdown files under ``base``, sorted, folder by folder (os.scandir: no stat per file)."""
     with os.scandir(base) as listing:
         entries = sorted(listing, key=lambda e: e.name)
+    top = base == root  # the skip list applies at the top of the site only
     folders = []
     for entry in entries:
         name = entry.name
         if name.startswith("."):
             continue
         if entry.is_dir(follow_symlinks=False):
-            if name not in SKIP_DIRS:
+            if not never_input(name, top=top):
                 folders.append(entry)
             continue
         if entry.is_symlink() and _is_dir(entry):
-            if name not in SKIP_DIRS:
+            if not never_input(name, top=top):
                 rel = Path(entry.path).relative_to(root).as_posix()
-                diags.error(rel, 0, "symlinked folders are not followed; copy the files instead")
+                diags.error(
+                    rel,
+                    0,
+                    "symlinked folders are not followed; copy the files instead",
+                    code="content",
+                )
             continue
         if not name.lower().endswith(MARKDOWN_SUFFIXES):
             continue
@@ -111,7 +116,7 @@ def _walk(base: Path, root: Path, diags: Diagnostics) -> Iterator[Path]:
         if entry.is_symlink() and not _inside(path, root):
             rel = path.relative_to(root).as_posix()
             problem = "points outside the site" if path.exists() else "is broken or a loop"
-            diags.error(rel, 0, f"symlink {problem}; refused")
+            diags.error(rel, 0, f"symlink {problem}; refused", code="content")
             continue
         if entry.is_file():
             yield path
@@ -287,8 +292,7 @@ def parse_cell_options(text: str) -> CellOptions:
         elif key == "name" and value:
             name = value
         else:
-            hint = difflib.get_close_matches(key, [*CELL_FLAGS, "timeout", "name"], n=1)
-            suffix = f" (did you mean '{hint[0]}'?)" if hint else ""
+            suffix = did_you_mean(key, [*CELL_FLAGS, "timeout", "name"])
             raise FieldError(f"unknown cell option '{word}'{suffix}")
     return CellOptions(hide_code, hide_output, timeout, name)
 
@@ -312,7 +316,7 @@ def extract_blocks(body: str, body_line: int, rel: str, diags: Diagnostics) -> B
         start_line = body_line + i
         content = "\n".join(_dedent(line, indent) for line in lines[i + 1 : end])
         if not block.closed(lines):
-            diags.error(rel, start_line, f"```{info} block is never closed")
+            diags.error(rel, start_line, f"```{info} block is never closed", code="content")
         if kind == "chart":
             index = len(blocks.charts)
             blocks.charts.append(ChartBlock(index, content, start_line + 1))
@@ -321,7 +325,7 @@ def extract_blocks(body: str, body_line: int, rel: str, diags: Diagnostics) -> B
             try:
                 options = parse_cell_options(CELL_INFO.match(info).group("opts"))  # type: ignore[union-attr]
             except FieldError as exc:
-                diags.error(rel, start_line, str(exc))
+                diags.error(rel, start_line, str(exc), code="content")
                 options = CellOptions()
             index = len(blocks.cells)
             blocks.cells.append(Cell(index, content, start_line + 1, options))
@@ -423,26 +427,41 @@ def parse_post(
     try:
         raw = src.path.read_bytes()
     except OSError as exc:
-        diags.error(rel, 0, f"cannot read file: {exc.strerror}")
+        diags.error(rel, 0, f"cannot read file: {exc.strerror}", code="content")
         return None
     if b"\x00" in raw:
-        diags.error(rel, raw[: raw.index(b"\x00")].count(b"\n") + 1, "file contains a NUL byte")
+        diags.error(
+            rel,
+            raw[: raw.index(b"\x00")].count(b"\n") + 1,
+            "file contains a NUL byte",
+            code="content",
+        )
         return None
     try:
         text = raw.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
         line = raw[: exc.start].count(b"\n") + 1
-        diags.error(rel, line, f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save it as UTF-8")
+        diags.error(
+            rel,
+            line,
+            f"not valid UTF-8 (byte 0x{raw[exc.start]:02x}); save it as UTF-8",
+            code="content",
+        )
         return None
     text = text.replace("\r\n", "\n").replace("\r", "\n")
     try:
         fm = split_front_matter(text)
     except FrontMatterError as exc:
-        diags.error(rel, exc.line, exc.message)
+        diags.error(rel, exc.line, exc.message, code="content")
         return None
     if src.jekyll and not fm.present:
         if src.kind == "post":
-            diags.warning(rel, 0, "skipped: no front matter (Jekyll does not treat it as a post)")
+            diags.warning(
+                rel,
+                0,
+                "skipped: no front matter (Jekyll does not treat it as a post)",
+                code="content",
+            )
         return None
     fields = _normalise(fm, rel, diags)
     if fields is None:
@@ -457,15 +476,17 @@ def _normalise(fm: FrontMatter, rel: str, diags: Diagnostics) -> _Fields | None:
         key = str(key)
         line = fm.lines.get(key, 1)
         if key not in KNOWN_KEYS:
-            hint = difflib.get_close_matches(key, sorted(KNOWN_KEYS), n=1, cutoff=0.8)
-            if hint and hint[0] not in fm.data:
-                diags.warning(rel, line, f"unknown key '{key}' (did you mean '{hint[0]}'?)")
+            hint = closest(key, sorted(KNOWN_KEYS), cutoff=0.8)
+            if hint and hint not in fm.data:
+                diags.warning(
+                    rel, line, f"unknown key '{key}' (did you mean '{hint}'?)", code="content"
+                )
             result.extra[key] = value
             continue
         try:
             result.values[key] = _normalise_field(key, value)
         except FieldError as exc:
-            diags.error(rel, line, str(exc))
+            diags.error(rel, line, str(exc), code="content")
             ok = False
     return result if ok else None
 
@@ -514,7 +535,9 @@ def _make_post(
         try:
             file_date = dt.datetime(int(year), int(month), int(day))
         except ValueError:
-            diags.error(rel, 0, f"file name date {year}-{month}-{day} is not a real date")
+            diags.error(
+                rel, 0, f"file name date {year}-{month}-{day} is not a real date", code="content"
+            )
             return None
     if src.jekyll and v.get("published") is False:
         return None  # Jekyll builds unpublished posts only with --unpublished, not --drafts
@@ -532,7 +555,7 @@ def _make_post(
     try:
         url = _url(v.get("permalink"), kind, src, root, config, slug, date, categories)
     except PermalinkError as exc:
-        diags.error(rel, fm.lines.get("permalink", 1), f"permalink {exc}")
+        diags.error(rel, fm.lines.get("permalink", 1), f"permalink {exc}", code="content")
         return None
     inputs = _inputs(v.get("inputs", ()), src, root, fm.lines.get("inputs", 1), diags)
     blocks = extract_blocks(fm.body, fm.body_line, rel, diags)
@@ -579,11 +602,13 @@ def _layout(
         return default
     line = fm.lines.get("layout", 1)
     if "/" in value or "\\" in value or value.startswith("."):
-        diags.error(src.rel, line, f"layout '{value}' must be a template name in templates/")
+        diags.error(
+            src.rel, line, f"layout '{value}' must be a template name in templates/", code="content"
+        )
         return None
     resolved = layouts(value)
     if resolved is None:
-        diags.warning(src.rel, line, f"unknown layout '{value}'; using '{default}'")
+        diags.warning(src.rel, line, f"unknown layout '{value}'; using '{default}'", code="content")
         return default
     return resolved
 
@@ -627,7 +652,12 @@ def _inputs(
     for item in paths:
         candidate = (src.path.parent / item) if not item.startswith("/") else root / item[1:]
         if not _inside(candidate, root.resolve()):
-            diags.error(src.rel, line, f"input '{item}' is outside the site or does not exist")
+            diags.error(
+                src.rel,
+                line,
+                f"input '{item}' is outside the site or does not exist",
+                code="content",
+            )
             continue
         result.append(candidate.resolve().relative_to(root.resolve()).as_posix())
     return tuple(result)
@@ -699,7 +729,9 @@ def check_url_collisions(posts: list[Post], diags: Diagnostics) -> None:
         key = unicodedata.normalize("NFC", output_path(post.url)).casefold()
         other = seen.get(key)
         if other is not None:
-            diags.error(post.rel, 0, f"writes the same URL {post.url} as {other.rel}")
+            diags.error(
+                post.rel, 0, f"writes the same URL {post.url} as {other.rel}", code="content"
+            )
             continue
         seen[key] = post
         if not (post.cells or post.charts):
@@ -707,7 +739,8 @@ def check_url_collisions(posts: list[Post], diags: Diagnostics) -> None:
         folder = post.data_slug.casefold()
         other = data.get(folder)
         if other is not None:
-            message = f"publishes data to data/{post.data_slug}/ like {other.rel}; give one a slug"
-            diags.error(post.rel, 0, message)
+            where = data_folder(post.data_slug)
+            message = f"publishes data to {where}/ like {other.rel}; give one a slug"
+            diags.error(post.rel, 0, message, code="content")
         else:
             data[folder] = post

@@ -29,13 +29,12 @@ from pathlib import Path
 from generator import __version__
 from generator.errors import Diagnostic, Severity
 from generator.memo import stat_sig
+from generator.paths import never_input, state_dir
 from generator.theme import PACKAGE, default_theme_dirs
 
 NAME = "manifest.json"
-FORMAT = 1
+FORMAT = 2
 RACY_NS = 2_000_000_000
-# Folders at the top of a site that are never inputs (version control, caches, tools).
-SKIPPED_TOP = {"node_modules", "venv", "__pycache__"}
 # Libraries whose version changes what a build writes.
 LIBRARIES = (
     "markdown", "pymdownx", "pygments", "jinja2", "yaml", "latex2mathml", "numpy", "torch", "PIL",
@@ -71,9 +70,7 @@ def _walk(folder: Path, skip: Sequence[Path] = ()) -> Iterator[Path]:
         dirnames[:] = sorted(
             d
             for d in dirnames
-            if os.path.join(dirpath, d) not in skipped
-            and not (top and (d.startswith(".") or d in SKIPPED_TOP))
-            and d != "__pycache__"
+            if os.path.join(dirpath, d) not in skipped and not never_input(d, top=top)
         )
         for name in sorted(filenames):
             yield Path(dirpath, name)
@@ -108,7 +105,7 @@ class Manifest:
     def __init__(self, root: Path, out: Path, options: Sequence[object]) -> None:
         self.root = root.resolve()
         self.out = out.resolve()
-        self.file = self.root / ".lessonpress" / NAME
+        self.file = state_dir(self.root) / NAME
         self.key = _key(self.root, self.out, options)
         self.started = 0
         self.inputs = ""
@@ -131,8 +128,8 @@ class Manifest:
             if saved["output"] != _output(self.out):
                 return None
             diagnostics = tuple(
-                Diagnostic(str(p), int(n), str(m), _severity(s))
-                for p, n, m, s in saved["diagnostics"]
+                Diagnostic(str(p), int(n), str(m), _severity(s), code=str(c))
+                for p, n, m, s, c in saved["diagnostics"]
             )
             return Recorded(int(saved["posts"]), int(saved["files"]), diagnostics)
         except (OSError, ValueError, KeyError, TypeError):
@@ -156,7 +153,9 @@ class Manifest:
             "output": _output(self.out),
             "posts": recorded.posts,
             "files": recorded.files,
-            "diagnostics": [[d.path, d.line, d.message, d.severity] for d in recorded.diagnostics],
+            "diagnostics": [
+                [d.path, d.line, d.message, d.severity, d.code] for d in recorded.diagnostics
+            ],
         }
         self.file.parent.mkdir(parents=True, exist_ok=True)
         tmp = self.file.with_name(f".{NAME}.{os.getpid()}")

@@ -28,6 +28,7 @@ from typing import Protocol
 from generator.errors import BuildError, Diagnostic
 from generator.memo import Session, StatSig, digest, stat_sig
 from generator.model import OutputFile
+from generator.paths import STATE_DIR
 
 TMP_PREFIX = ".lessonpress-tmp-"
 OLD_PREFIX = ".lessonpress-old-"
@@ -37,7 +38,7 @@ RENAME_EXCHANGE = 2
 WRITE_THREADS_MIN, WRITE_THREADS = 64, 4
 # Folders of a site the build reads (or keeps state in); replacing one would lose them.
 AUTHOR_FOLDERS = (
-    "content", "templates", "static", ".lessonpress", "_posts", "_drafts", "_layouts", "_includes",
+    "content", "templates", "static", STATE_DIR, "_posts", "_drafts", "_layouts", "_includes",
 )  # fmt: skip
 
 
@@ -71,7 +72,7 @@ def check_out_dir(out: Path, source: Path) -> None:
                 reason = f"--out {out} is inside {name}/, which holds the site's own files"
                 break
     if reason:
-        raise BuildError([Diagnostic(str(out), 0, reason)])
+        raise BuildError([Diagnostic(str(out), 0, reason, code="output")])
 
 
 @dataclass
@@ -114,7 +115,14 @@ class FolderWriter:
         except OSError as exc:
             # The stage is private and repaired by the next build; the site is untouched.
             raise BuildError(
-                [Diagnostic(str(self.out), 0, f"could not write the site: {exc.strerror or exc}")]
+                [
+                    Diagnostic(
+                        str(self.out),
+                        0,
+                        f"could not write the site: {exc.strerror or exc}",
+                        code="output",
+                    )
+                ]
             ) from None
 
 
@@ -298,6 +306,7 @@ def build_lock(state_dir: Path) -> Iterator[None]:
                         str(path),
                         0,
                         f"another lessonpress build of this site is running (pid {pid})",
+                        code="output",
                     )
                 ]
             ) from None

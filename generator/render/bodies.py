@@ -24,9 +24,10 @@ from generator.forkmap import fork_map
 from generator.memo import Session, same
 from generator.model import ComputeResult, OutputFile, Post, SiteConfig
 from generator.render.markdown import TocEntry
-from generator.render.pages import RenderedPost, Renderer
+from generator.render.pages import Renderer
+from generator.render.rendered import RenderedPost
 
-CACHE_FORMAT = 7  # bump when RenderedPost or the HTML of a body changes
+CACHE_FORMAT = 8  # bump when RenderedPost or the HTML of a body changes
 
 
 def data_files_digest(root: Path) -> str:
@@ -120,7 +121,9 @@ def _read(cache: DiskCache, key: str, post: Post) -> RenderedPost | None:
             html=entry["html"],
             toc=tuple(TocEntry(int(a), str(b), str(c)) for a, b, c in entry["toc"]),
             files=tuple(OutputFile(p, base64.b64decode(d)) for p, d in entry["files"]),
-            diagnostics=tuple(Diagnostic(p, int(n), m, s) for p, n, m, s in entry["diagnostics"]),
+            diagnostics=tuple(
+                Diagnostic(p, int(n), m, s, code=c) for p, n, m, s, c in entry["diagnostics"]
+            ),
             reading_minutes=int(entry["reading_minutes"]),
             search=str(entry["search"]),
             summary=str(entry["summary"]),
@@ -138,7 +141,7 @@ def _write(cache: DiskCache, key: str, item: RenderedPost) -> None:
         "html": item.html,
         "toc": [[t.level, t.id, t.title] for t in item.toc],
         "files": [[f.path, base64.b64encode(f.data).decode("ascii")] for f in item.files],
-        "diagnostics": [[d.path, d.line, d.message, d.severity] for d in item.diagnostics],
+        "diagnostics": [[d.path, d.line, d.message, d.severity, d.code] for d in item.diagnostics],
         "reading_minutes": item.reading_minutes,
         "search": item.search,
         "summary": item.summary,

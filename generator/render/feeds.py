@@ -22,7 +22,7 @@ from generator.model import OutputFile, Post, SiteConfig
 
 if TYPE_CHECKING:
     from generator.memo import Session
-    from generator.render.pages import RenderedPost
+    from generator.render.rendered import RenderedPost
 
 ATOM = "http://www.w3.org/2005/Atom"
 SITEMAP = "http://www.sitemaps.org/schemas/sitemap/0.9"
@@ -65,7 +65,9 @@ def render_feeds(
         )
         files.append(OutputFile("sitemap.xml", data))
     else:
-        diags.append(Diagnostic(config.config_file or "site.yml", 0, NO_URL, "warning"))
+        diags.append(
+            Diagnostic(config.config_file or "site.yml", 0, NO_URL, "warning", code="feed")
+        )
     files.append(OutputFile("robots.txt", robots(config)))
     return files, diags
 

@@ -127,10 +127,14 @@ class _Run:
         return self.first_line + self.text.count("\n", 0, pos)
 
     def warn(self, pos: int, message: str) -> None:
-        self.diagnostics.append(Diagnostic(self.scope.path, self.line(pos), message, "warning"))
+        self.diagnostics.append(
+            Diagnostic(self.scope.path, self.line(pos), message, "warning", code="liquid")
+        )
 
     def error(self, pos: int, message: str) -> None:
-        self.diagnostics.append(Diagnostic(self.scope.path, self.line(pos), message, "error"))
+        self.diagnostics.append(
+            Diagnostic(self.scope.path, self.line(pos), message, "error", code="liquid")
+        )
 
     def _strip_output(self) -> None:
         done = "".join(self.out).rstrip()

@@ -102,7 +102,7 @@ class MarkdownRenderer:
         deep = _too_deep(text)
         if deep is not None:
             message = "lists or quotes are nested too deeply to render; flatten them"
-            problem = Diagnostic(post.rel, post.body_line + deep, message)
+            problem = Diagnostic(post.rel, post.body_line + deep, message, code="markdown")
             return RenderedBody(f"<pre>{html.escape(text)}</pre>", (), (problem,))
         diags = legacy_chart_warnings(text, path=post.rel, first_line=post.body_line)
         if liquid is not None:
@@ -119,7 +119,7 @@ class MarkdownRenderer:
             body = self._md.convert(text)
         except RecursionError:
             message = "lists or quotes are nested too deeply to render; flatten them"
-            diags.append(Diagnostic(post.rel, post.body_line, message))
+            diags.append(Diagnostic(post.rel, post.body_line, message, code="markdown"))
             body = f"<pre>{html.escape(post.body)}</pre>"
         finally:
             self._stash = {}
@@ -188,7 +188,9 @@ def _tame_brackets(text: str, post: Post, diags: list[Diagnostic]) -> str:
         if line.count("[") > MAX_BRACKETS:
             lines[i] = line.replace("[", "&#91;").replace("]", "&#93;")
             message = f"more than {MAX_BRACKETS} '[' on one line: shown as text, not as links"
-            diags.append(Diagnostic(post.rel, post.body_line + i, message, "warning"))
+            diags.append(
+                Diagnostic(post.rel, post.body_line + i, message, "warning", code="markdown")
+            )
     return "\n".join(lines)
 
 

@@ -26,9 +26,12 @@ from generator.errors import Diagnostic
 from generator.forkmap import fork_map
 from generator.memo import Session, digest, same
 from generator.model import ComputeResult, OutputFile, Post, SiteConfig
+from generator.paths import data_path
 from generator.placeholders import cell_token, chart_token
-from generator.render.markdown import MarkdownRenderer, TocEntry, pygments_css
-from generator.render.search import html_text, search_entry
+from generator.render.markdown import MarkdownRenderer, pygments_css
+from generator.render.rendered import RenderedPost
+from generator.render.search import INDEX_PATH, PAGE_PATH, build_index, html_text, search_entry
+from generator.render.series import series_boxes
 from generator.theme import Theme
 
 if TYPE_CHECKING:
@@ -43,23 +46,6 @@ class TemplateProblem(Exception):
     def __init__(self, *diagnostics: Diagnostic) -> None:
         super().__init__("\n".join(str(d) for d in diagnostics))
         self.diagnostics = diagnostics
-
-
-@dataclass(frozen=True)
-class RenderedPost:
-    """A post's body HTML and what the listing pages need to know about it."""
-
-    post: Post
-    html: str
-    toc: tuple[TocEntry, ...]
-    files: tuple[OutputFile, ...]
-    diagnostics: tuple[Diagnostic, ...]
-    reading_minutes: int
-    search: str = ""  # this post's search-index entry (JSON), made with the body
-    summary: str = ""  # the first paragraph's text, for meta descriptions
-    datasets: tuple[str, ...] = ()  # names of the datasets the post's cells published
-    image: str = ""  # site-relative URL of the first chart's PNG, for social cards ("": none)
-    image_alt: str = ""  # what that picture shows
 
 
 @dataclass
@@ -80,6 +66,8 @@ class Renderer:
     _markdown: MarkdownRenderer | None = field(init=False, default=None)
     # render_site's neighbour and listing contexts, by post (the post is kept: ids recycle)
     _listed: dict[int, tuple[Post, dict[str, Any]]] = field(init=False, default_factory=dict)
+    # render_site's series boxes, by post (see generator.render.series)
+    _series: dict[str, Mapping[str, Any]] = field(init=False, default_factory=dict)
 
     def __post_init__(self) -> None:
         self.env = jinja2.Environment(
@@ -127,7 +115,7 @@ class Renderer:
 
     def data_url(self, post: Post) -> Callable[[str, str], str]:
         here = output_path(post.url)
-        return lambda name, ext: relative_url(here, f"/data/{post.data_slug}/{name}.{ext}")
+        return lambda name, ext: relative_url(here, "/" + data_path(post.data_slug, name, ext))
 
     # ------------------------------------------------------------------ posts
 
@@ -169,9 +157,9 @@ class Renderer:
             image, image_alt = "/" + png.path, first.alt
         for name in sorted(result.datasets):
             dataset = result.datasets[name]
-            base = f"data/{post.data_slug}/{name}"
-            files.append(OutputFile(f"{base}.json", dataset_to_json(dataset)))
-            files.append(OutputFile(f"{base}.csv", dataset_to_csv(dataset)))
+            slug = post.data_slug
+            files.append(OutputFile(data_path(slug, name, "json"), dataset_to_json(dataset)))
+            files.append(OutputFile(data_path(slug, name, "csv"), dataset_to_csv(dataset)))
         liquid = self._liquid(post) if _is_jekyll(post) else None
         body = self.markdown.render(post, blocks=blocks, liquid=liquid)
         diags.extend(body.diagnostics)
@@ -247,8 +235,8 @@ class Renderer:
                 datasets=[
                     {
                         "name": name,
-                        "json": f"/data/{post.data_slug}/{name}.json",
-                        "csv": f"/data/{post.data_slug}/{name}.csv",
+                        "json": "/" + data_path(post.data_slug, name, "json"),
+                        "csv": "/" + data_path(post.data_slug, name, "csv"),
                     }
                     for name in rendered.datasets
                 ],
@@ -268,11 +256,16 @@ class Renderer:
         except jinja2.TemplateSyntaxError as exc:
             raise TemplateProblem(
                 Diagnostic(
-                    self._template_rel(exc.filename, name), exc.lineno or 0, exc.message or ""
+                    self._template_rel(exc.filename, name),
+                    exc.lineno or 0,
+                    exc.message or "",
+                    code="template",
                 )
             ) from None
         except jinja2.TemplateNotFound as exc:
-            problem = Diagnostic(f"templates/{name}", 0, f"template not found: {exc}")
+            problem = Diagnostic(
+                f"templates/{name}", 0, f"template not found: {exc}", code="template"
+            )
             raise TemplateProblem(problem) from None
         except Exception as exc:  # an error raised while rendering a template: report where
             raise TemplateProblem(self._runtime_problem(exc, name)) from None
@@ -297,12 +290,25 @@ class Renderer:
         ]
         if frames:
             last = frames[-1]
-            return Diagnostic(self._template_rel(last.filename, name), last.lineno or 0, str(exc))
-        return Diagnostic(f"templates/{name}", 0, f"{type(exc).__name__}: {exc}")
+            return Diagnostic(
+                self._template_rel(last.filename, name), last.lineno or 0, str(exc), code="template"
+            )
+        return Diagnostic(f"templates/{name}", 0, f"{type(exc).__name__}: {exc}", code="template")
+
+    def render_search(self, rendered: Sequence[RenderedPost]) -> list[OutputFile]:
+        """``search-index.json`` and the search page (``templates/search.html``).
+
+        Raises TemplateProblem like every page render.
+        """
+        return [
+            OutputFile(INDEX_PATH, build_index(rendered)),
+            OutputFile(PAGE_PATH, self.render_template("search.html", PAGE_PATH)),
+        ]
 
     def render_site(self, rendered: Sequence[RenderedPost]) -> list[OutputFile]:
         """Every page: posts, index, tag pages, 404. Raises TemplateProblem."""
         self._listed = {}
+        self._series = series_boxes([r.post for r in rendered])
         posts = [r for r in rendered if r.post.kind == "post"]
         pages: list[_Page] = []
         for i, item in enumerate(posts):
@@ -332,12 +338,11 @@ class Renderer:
 
     def _page(self, item: RenderedPost, *, prev: Post | None, next: Post | None) -> _Page:
         # The same post objects as last time (the session keeps them) make the same page.
-        series = self.env.globals.get("series_boxes", {})
         inputs = (
             item,
             self._listing(prev) if prev else None,  # what the page shows of its neighbours
             self._listing(next) if next else None,
-            series.get(item.post.rel) if isinstance(series, dict) else None,
+            self._series.get(item.post.rel),
             self._templates_digest,
             self._site,
         )
@@ -357,7 +362,12 @@ class Renderer:
         next_context = self._listing(next) if next else None
         target = output_path(post.url)
         data = self.render_template(
-            f"{post.layout}.html", target, page=context, prev=prev_context, next=next_context
+            f"{post.layout}.html",
+            target,
+            page=context,
+            prev=prev_context,
+            next=next_context,
+            series_boxes=self._series,
         )
         return OutputFile(target, data)
 
@@ -489,7 +499,7 @@ def _chart_picture(post: Post, picture: Picture) -> OutputFile:
     # Imported here, not at the top: Pillow loads only when a post has a chart to draw.
     from generator.render.charts.image import draw_png
 
-    return OutputFile(f"data/{post.data_slug}/social.png", draw_png(picture))
+    return OutputFile(data_path(post.data_slug, "social", "png"), draw_png(picture))
 
 
 def _front_matter_image(post: Post) -> bool:

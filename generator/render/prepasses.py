@@ -41,7 +41,7 @@ def legacy_chart_warnings(text: str, *, path: str, first_line: int) -> list[Diag
 
     def warn(pos: int, message: str) -> None:
         line = first_line + text.count("\n", 0, pos)
-        found.append(Diagnostic(path, line, message, "warning"))
+        found.append(Diagnostic(path, line, message, "warning", code="chartjs2"))
 
     for script in _SCRIPT.finditer(hidden):
         if "src=" in script.group(1).lower():

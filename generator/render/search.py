@@ -1,4 +1,4 @@
-"""Render stage: the client-side search index (``search-index.json``) and the search page.
+"""Render stage: the client-side search index (``search-index.json``).
 
 The index holds, per post, its URL, title, headings (with their anchors) and
 plain text, extracted from the rendered body. Data tables, scripts, styles,
@@ -15,11 +15,11 @@ from collections.abc import Sequence
 from html import unescape
 from typing import TYPE_CHECKING, Any
 
-from generator.model import OutputFile, Post
+from generator.model import Post
 
 if TYPE_CHECKING:
     from generator.render.markdown import TocEntry
-    from generator.render.pages import RenderedPost, Renderer
+    from generator.render.rendered import RenderedPost
 
 INDEX_PATH = "search-index.json"
 PAGE_PATH = "search/index.html"
@@ -89,14 +89,3 @@ def build_index(rendered: Sequence[RenderedPost]) -> bytes:
         if not r.post.draft and r.post.extra.get("search", True) is not False
     ]
     return f'{{"v":{INDEX_FORMAT},"docs":[{",".join(docs)}]}}'.encode()
-
-
-def render_search(renderer: Renderer, rendered: Sequence[RenderedPost]) -> list[OutputFile]:
-    """``search-index.json`` and the search page (``templates/search.html``).
-
-    Raises TemplateProblem like every page render.
-    """
-    return [
-        OutputFile(INDEX_PATH, build_index(rendered)),
-        OutputFile(PAGE_PATH, renderer.render_template("search.html", PAGE_PATH)),
-    ]

@@ -95,7 +95,13 @@ def protect_math(
             line = first_line + text.count("\n", 0, span.start)
             shown = source if len(source) <= 60 else source[:57] + "..."
             diagnostics.append(
-                Diagnostic(path, line, f"could not render math: {problem} in {shown}", "warning")
+                Diagnostic(
+                    path,
+                    line,
+                    f"could not render math: {problem} in {shown}",
+                    "warning",
+                    code="math",
+                )
             )
             mathml = f'<code class="math-source">{html.escape(source)}</code>'
         if own_line:

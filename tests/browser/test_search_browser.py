@@ -9,7 +9,6 @@ from pathlib import Path
 from typing import Any
 
 from generator.model import OutputFile
-from generator.render.search import render_search
 from tests.helpers import BrowserLog, assert_no_browser_errors, build_site
 from tests.sitefixtures import render_posts
 from tests.test_site_extras import _with_head
@@ -54,7 +53,7 @@ def _site(tmp_path: Path) -> Path:
     result = build_site(src, out)
     assert result.returncode == 0, result.stderr
     if not (out / "search-index.json").exists():
-        _write(out, render_search(renderer, rendered))
+        _write(out, renderer.render_search(rendered))
     return out
 
 

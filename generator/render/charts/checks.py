@@ -10,7 +10,8 @@ from __future__ import annotations
 from typing import Any
 
 from generator.errors import Diagnostic
-from generator.render.charts.data import Bound, Resolver, Source, is_number, js_number
+from generator.jsnumber import js_number
+from generator.render.charts.data import Bound, Resolver, Source, is_number
 from generator.render.charts.spec import ChartSpec, DataRef, did_you_mean
 
 
@@ -21,7 +22,7 @@ class Check:
         self.problems: list[Diagnostic] = []
 
     def error(self, path: tuple[str | int, ...], message: str) -> None:
-        self.problems.append(Diagnostic(self.rel, self.spec.line(*path), message))
+        self.problems.append(Diagnostic(self.rel, self.spec.line(*path), message, code="chart"))
 
 
 def bind(check: Check, spec: ChartSpec, resolver: Resolver) -> list[Bound]:

@@ -2,9 +2,8 @@
 
 A chart reads a post's computed :class:`Dataset`, inline `data:` columns or a
 CSV file under the site root. All three become a ``Dataset`` here, so the rest
-of the chart stage sees one shape. Also the number formatting shared with the
-browser runtime (JavaScript's ``String(number)``), so tables built here and
-tables the runtime rebuilds show the same text. Knows nothing of HTML.
+of the chart stage sees one shape. Numbers are written as the browser runtime
+writes them (:mod:`generator.jsnumber`). Knows nothing of HTML.
 """
 
 from __future__ import annotations
@@ -20,8 +19,11 @@ from decimal import ROUND_HALF_UP, Context, Decimal
 from pathlib import Path
 from typing import Any
 
+from generator.compute.datasets import dataset_to_csv, dataset_to_json
 from generator.errors import Diagnostic
+from generator.jsnumber import cell_text, js_number
 from generator.model import Columns, Dataset, OutputFile, Post, Scalar
+from generator.paths import data_path
 from generator.render.charts.spec import DataRef, Series, did_you_mean
 
 _INT = re.compile(r"^[+-]?\d+$")
@@ -64,38 +66,6 @@ class Bound:
 
 def is_number(v: object) -> bool:
     return isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
-
-
-def js_number(v: float | int) -> str:
-    """``String(v)`` as JavaScript writes it (shortest round-trip digits)."""
-    if isinstance(v, int):
-        return str(v) if abs(v) < 10**21 else js_number(float(v))
-    if v == 0:
-        return "0"
-    sign = "-" if v < 0 else ""
-    t = Decimal(repr(abs(v))).normalize().as_tuple()
-    digits = "".join(map(str, t.digits))
-    k, n = len(digits), len(digits) + int(t.exponent)
-    if k <= n <= 21:
-        return sign + digits + "0" * (n - k)
-    if 0 < n <= 21:
-        return sign + digits[:n] + "." + digits[n:]
-    if -6 < n <= 0:
-        return sign + "0." + "0" * -n + digits
-    e = n - 1
-    mantissa = digits[0] + ("." + digits[1:] if k > 1 else "")
-    return f"{sign}{mantissa}e{'+' if e > 0 else '-'}{abs(e)}"
-
-
-def cell_text(v: Scalar) -> str:
-    """How a value appears in a table cell or a CSV field."""
-    if v is None:
-        return ""
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, int | float):
-        return js_number(v)
-    return v
 
 
 def format_value(v: Scalar, style: str | None, digits: int) -> str:
@@ -157,7 +127,7 @@ class Resolver:
         return source
 
     def _error(self, line: int, message: str, path: str | None = None) -> None:
-        self.problems.append(Diagnostic(path or self.post.rel, line, message))
+        self.problems.append(Diagnostic(path or self.post.rel, line, message, code="chart"))
 
     def _dataset(self, key: str, name: str, line: int) -> Source | None:
         if name in self.datasets:
@@ -184,16 +154,10 @@ class Resolver:
     def _files(
         self, name: str, dataset: Dataset, csv_bytes: bytes | None = None
     ) -> tuple[OutputFile, ...]:
-        folder = f"data/{self.post.data_slug}"
-        body = {
-            "name": name,
-            "kind": "table",
-            "columns": {k: list(v) for k, v in dataset.columns.items()},
-        }
-        as_json = json.dumps(body, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+        slug = self.post.data_slug
         return (
-            OutputFile(f"{folder}/{name}.json", as_json.encode() + b"\n"),
-            OutputFile(f"{folder}/{name}.csv", csv_bytes or table_csv(dataset.columns)),
+            OutputFile(data_path(slug, name, "json"), dataset_to_json(dataset)),
+            OutputFile(data_path(slug, name, "csv"), csv_bytes or dataset_to_csv(dataset)),
         )
 
     def _csv(self, key: str, ref: str, line: int) -> Source | None:
@@ -281,17 +245,6 @@ def _csv_cell(text: str) -> Scalar:
     except ValueError:
         return t
     return f if math.isfinite(f) else _NOT_FINITE
-
-
-def table_csv(columns: Columns) -> bytes:
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    names = list(columns)
-    writer.writerow(names)
-    length = max((len(v) for v in columns.values()), default=0)
-    for i in range(length):
-        writer.writerow([cell_text(columns[n][i]) if i < len(columns[n]) else "" for n in names])
-    return out.getvalue().encode()
 
 
 def used_payload(source: Source, columns: Sequence[str]) -> dict[str, Any]:

@@ -12,7 +12,8 @@ from collections.abc import Callable, Mapping, Sequence
 from html import escape
 from typing import Any
 
-from generator.render.charts.data import Bound, Source, cell_text
+from generator.jsnumber import cell_text
+from generator.render.charts.data import Bound, Source
 from generator.render.charts.spec import ChartSpec
 
 # Longer tables are cut in the page (the downloads have every row).

@@ -19,8 +19,9 @@ from dataclasses import dataclass
 
 from PIL import Image, ImageColor, ImageDraw, ImageFont
 
+from generator.jsnumber import cell_text, js_number
 from generator.model import Scalar
-from generator.render.charts.data import Bound, cell_text, js_number
+from generator.render.charts.data import Bound
 from generator.render.charts.figure import PICTURE_SIZE, Picture
 
 WIDTH, HEIGHT = PICTURE_SIZE
