@@ -20,7 +20,7 @@ if TYPE_CHECKING:
 
     from generator.build.pipeline import BuildReport
     from generator.errors import Diagnostic
-    from generator.memo import Session
+    from generator.memo import Memo
     from generator.model import BuildOptions
     from generator.output.manifest import Recorded
     from generator.output.writer import Writer
@@ -141,7 +141,7 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 def run_build(args: argparse.Namespace) -> int:
     from generator.errors import BuildError
-    from generator.memo import load_session, save_session
+    from generator.memo import load_memo, save_memo
     from generator.model import BuildOptions
     from generator.output.manifest import Manifest, Recorded
     from generator.output.writer import FolderWriter, build_lock, check_out_dir
@@ -168,11 +168,11 @@ def run_build(args: argparse.Namespace) -> int:
                 return _up_to_date(recorded, out, started, quiet=args.quiet)
             manifest.start()
             state = source.resolve() / ".lessonpress"
-            session = load_session(state)  # what the last build kept: redo only what changed
-            writer = FolderWriter(out, state=state, session=session)
-            report = _build(options, writer, progress, session)
+            memo = load_memo(state)  # what the last build kept: redo only what changed
+            writer = FolderWriter(out, state=state, memo=memo)
+            report = _build(options, writer, progress, memo)
             if not report.failed:
-                save_session(state, session)
+                save_memo(state, memo)
                 manifest.finish(Recorded(report.posts, report.files, tuple(report.diagnostics)))
     except BuildError as exc:
         print_diagnostics(exc.diagnostics, quiet=args.quiet)
@@ -193,11 +193,11 @@ def _build(
     options: BuildOptions,
     writer: Writer,
     progress: Callable[[str], None] | None,
-    session: Session,
+    memo: Memo,
 ) -> BuildReport:
     from generator.build.pipeline import build  # the heavy modules: only when there is work to do
 
-    return build(options, writer, progress, session)
+    return build(options, writer, progress, memo)
 
 
 def _up_to_date(recorded: Recorded, out: Path, started: float, *, quiet: bool) -> int:

@@ -1,19 +1,19 @@
 """What one build remembers for the next in the same process (``lessonpress serve``).
 
-A long-running caller passes one :class:`Session` to every ``build()``. Each
+A long-running caller passes one :class:`Memo` to every ``build()``. Each
 stage keeps what it made, keyed by the exact inputs it was made from: parsed
 posts by their file's stat and the site-wide settings, bodies and pages by the
 identity of the objects they were rendered from (a reused post is the very same
 object), written files by their stat and a digest of their bytes. A rebuild
 after editing one post then parses, renders and writes that post and the pages
 that show it, and reuses everything else. Nothing here changes what a build
-writes: a session only skips work whose result is already known; the disk caches
+writes: a memo only skips work whose result is already known; the disk caches
 still serve a fresh process.
 
 Pages are remembered by digest, not by their bytes: the bytes are in the folder
 an earlier build wrote them to, and a :class:`KeptFile` reads them from there
 only if the writer needs them (it rarely does: the previous site usually holds
-them already). That keeps the saved session small, so loading and saving it stay
+them already). That keeps the saved memo small, so loading and saving it stay
 a small part of an edit's rebuild.
 """
 
@@ -39,7 +39,7 @@ T = TypeVar("T")
 
 
 def digest(data: bytes) -> bytes:
-    """What the session remembers of a file's bytes."""
+    """What the memo remembers of a file's bytes."""
     return hashlib.sha256(data).digest()
 
 
@@ -99,7 +99,7 @@ class Parsed:
 
 
 @dataclass
-class Session:
+class Memo:
     """Memos of one site's builds in one process. Not thread-safe: one build at a time."""
 
     markdown: Any = None  # a warm MarkdownRenderer, made on first use
@@ -127,7 +127,7 @@ class Session:
         return value
 
     def kept(self, path: str, file_digest: bytes, make: Callable[[], bytes]) -> KeptFile | None:
-        """``path`` with the bytes of ``file_digest``, if a folder this session wrote
+        """``path`` with the bytes of ``file_digest``, if a folder this memo wrote
         still holds them there untouched (same stat as after writing); else None.
         ``make()`` makes those bytes, should that folder change before they are read."""
         for folder, records in self.written.items():
@@ -144,11 +144,11 @@ class Session:
 
 # --------------------------------------------------------------------------- on disk
 
-FILE = "session.pickle"
+FILE = "memo.pickle"
 
 
 def _fingerprint() -> bytes:
-    """The code that made a saved session: another lessonpress or Python never reads it."""
+    """The code that made a saved memo: another lessonpress or Python never reads it."""
     from generator import __version__
     from generator.theme import PACKAGE
 
@@ -158,8 +158,8 @@ def _fingerprint() -> bytes:
     return hashlib.sha256("\n".join(parts).encode()).hexdigest().encode() + b"\n"
 
 
-def load_session(state: Path) -> Session:
-    """The session the last ``lessonpress build`` of this site saved, or a new one.
+def load_memo(state: Path) -> Memo:
+    """The memo the last ``lessonpress build`` of this site saved, or a new one.
 
     A missing, damaged or foreign file only means starting afresh. (The file is the
     build's own, in ``.lessonpress/``; a site's cells run code at build time anyway.)
@@ -167,13 +167,13 @@ def load_session(state: Path) -> Session:
     try:
         with open(state / FILE, "rb") as handle, _no_gc():
             if handle.readline() != _fingerprint():
-                return Session()
+                return Memo()
             found = pickle.load(handle)
-    except Exception:  # any unreadable session is just a cold start
-        return Session()
+    except Exception:  # any unreadable memo is just a cold start
+        return Memo()
     # Its objects live as long as the build: the collector need not keep scanning them.
     gc.freeze()
-    return found if isinstance(found, Session) else Session()
+    return found if isinstance(found, Memo) else Memo()
 
 
 @contextlib.contextmanager
@@ -188,28 +188,28 @@ def _no_gc() -> Iterator[None]:
             gc.enable()
 
 
-def save_session(state: Path, session: Session) -> None:
-    """Keep ``session`` for the next build (atomically; the warm Markdown is not kept)."""
-    warm, session.markdown = session.markdown, None
+def save_memo(state: Path, memo: Memo) -> None:
+    """Keep ``memo`` for the next build (atomically; the warm Markdown is not kept)."""
+    warm, memo.markdown = memo.markdown, None
     tmp = state / f".{FILE}.{os.getpid()}"
     # Not a rename over the old file: ext4 would first flush the new one to disk
     # (auto_da_alloc), which costs more than the rest of an edit's rebuild. The old one is
     # removed while the new one is pickled (freeing a large file takes a while); a build
-    # killed in between only leaves no session, and the next build starts cold.
+    # killed in between only leaves no memo, and the next build starts cold.
     old = threading.Thread(target=_remove, args=(state / FILE,))
     old.start()
     try:
         state.mkdir(parents=True, exist_ok=True)
         with open(tmp, "wb") as handle, _no_gc():
             handle.write(_fingerprint())
-            pickle.dump(session, handle, protocol=pickle.HIGHEST_PROTOCOL)
+            pickle.dump(memo, handle, protocol=pickle.HIGHEST_PROTOCOL)
         old.join()
         os.rename(tmp, state / FILE)
     except OSError:
-        tmp.unlink(missing_ok=True)  # a session that cannot be saved only costs time
+        tmp.unlink(missing_ok=True)  # a memo that cannot be saved only costs time
     finally:
         old.join()
-        session.markdown = warm
+        memo.markdown = warm
 
 
 def _remove(path: Path) -> None:

@@ -1,4 +1,4 @@
-"""A build session (what ``serve`` keeps between rebuilds, issue 7) redoes only what changed,
+"""A build memo (what ``serve`` keeps between rebuilds, issue 7) redoes only what changed,
 and what it writes is always byte-identical to a fresh build of the same sources."""
 
 from __future__ import annotations
@@ -12,7 +12,7 @@ import pytest
 
 from generator.build.pipeline import BuildOptions, build
 from generator.content import posts as content
-from generator.memo import KeptFile, Session
+from generator.memo import KeptFile, Memo
 from generator.model import OutputFile
 from generator.output.writer import FolderWriter
 from generator.render import pages as render
@@ -66,15 +66,15 @@ def site(tmp_path: Path) -> Path:
     return write_files(tmp_path / "src", SITE)
 
 
-def session_build(site: Path, session: Session) -> dict[str, bytes]:
+def session_build(site: Path, memo: Memo) -> dict[str, bytes]:
     out = site / "site"
     state = site / ".lessonpress"
-    build(BuildOptions(source=site), FolderWriter(out, state=state, session=session), None, session)
+    build(BuildOptions(source=site), FolderWriter(out, state=state, memo=memo), None, memo)
     return files(out)
 
 
 def fresh_build(site: Path, name: str) -> dict[str, bytes]:
-    """A new process's view: no session, no caches."""
+    """A new process's view: no memo, no caches."""
     copy = site.parent / name
     write_files(copy, {p.relative_to(site).as_posix(): p.read_bytes() for p in _sources(site)})
     build(BuildOptions(source=copy), FolderWriter(copy / "site", state=copy / ".lessonpress"))
@@ -94,15 +94,15 @@ def test_an_edit_reparses_and_rerenders_only_what_shows_it(
     site: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     count = Counter(monkeypatch)
-    session = Session()
-    session_build(site, session)
+    memo = Memo()
+    session_build(site, memo)
     assert sorted(count.parsed) == sorted(f"content/posts/{n}.md" for n in ("one", "two", "three"))
     count.reset()
-    session_build(site, session)
+    session_build(site, memo)
     assert count.parsed == [] and count.pages == []  # nothing changed: nothing redone
     # A new title shows on the post and on its neighbours' previous/next links.
     (site / "content/posts/two.md").write_text(post("Deux", 2), encoding="utf-8")
-    out = session_build(site, session)
+    out = session_build(site, memo)
     assert count.parsed == ["content/posts/two.md"]
     assert sorted(count.pages) == sorted(f"content/posts/{n}.md" for n in ("one", "two", "three"))
     assert out == fresh_build(site, "fresh1")
@@ -110,7 +110,7 @@ def test_an_edit_reparses_and_rerenders_only_what_shows_it(
     count.reset()
     # A body edit changes that post's page only (and the listings, feed and search).
     (site / "content/posts/one.md").write_text(post("One", 1, text="New words."), "utf-8")
-    out = session_build(site, session)
+    out = session_build(site, memo)
     assert count.parsed == ["content/posts/one.md"] and count.pages == ["content/posts/one.md"]
     assert out == fresh_build(site, "fresh2")
     assert b"New words" in out["search-index.json"] and b"New words" in out["feed.xml"]
@@ -123,9 +123,9 @@ def test_an_edit_reparses_and_rerenders_only_what_shows_it(
      "remove the output folder"],
 )  # fmt: skip
 def test_every_change_gives_what_a_fresh_build_gives(site: Path, change: str) -> None:
-    session = Session()
-    session_build(site, session)
-    session_build(site, session)  # both folders the writer swaps are now known
+    memo = Memo()
+    session_build(site, memo)
+    session_build(site, memo)  # both folders the writer swaps are now known
     if change == "retag a post":
         (site / "content/posts/three.md").write_text(post("Three", 3, "[a, c]"), "utf-8")
     elif change == "delete a post":
@@ -142,29 +142,29 @@ def test_every_change_gives_what_a_fresh_build_gives(site: Path, change: str) ->
         (site / "site/index.html").write_text("tampered", encoding="utf-8")
     elif change == "remove the output folder":
         shutil.rmtree(site / "site")
-    else:  # the session's memo says "same page", but neither folder still holds its bytes
+    else:  # the memo's memo says "same page", but neither folder still holds its bytes
         (previous,) = (site / ".lessonpress/previous").iterdir()
         for folder in (site / "site", previous):
             (folder / "posts/one/index.html").write_text("tampered", encoding="utf-8")
         (site / "content/posts/three.md").write_text(post("Three", 3, "[b]", "New."), "utf-8")
-    out = session_build(site, session)
+    out = session_build(site, memo)
     assert out == fresh_build(site, "fresh")
-    out = session_build(site, session)  # and again, from the other folder
+    out = session_build(site, memo)  # and again, from the other folder
     assert out == fresh_build(site, "fresh-again")
 
 
 def test_the_build_command_keeps_its_session_and_survives_a_damaged_one(site: Path) -> None:
-    from generator.memo import FILE, load_session
+    from generator.memo import FILE, load_memo
     from tests.helpers import build_site
 
     assert build_site(site, site / "site").returncode == 0
-    saved = load_session(site / ".lessonpress")
+    saved = load_memo(site / ".lessonpress")
     assert len(saved.parsed) == 3 and len(saved.bodies) == 3  # the next build starts warm
     (site / "content/posts/two.md").write_text(post("Deux", 2), encoding="utf-8")
     result = build_site(site, site / "site")
     assert result.returncode == 0, result.stderr
     assert files(site / "site") == fresh_build(site, "fresh")
-    # A damaged session (right header, broken body) is a cold start, not a failure.
+    # A damaged memo (right header, broken body) is a cold start, not a failure.
     path = site / ".lessonpress" / FILE
     header = path.read_bytes().split(b"\n", 1)[0]
     path.write_bytes(header + b"\n" + b"\x80\x05garbage")
@@ -178,12 +178,12 @@ def test_the_build_command_keeps_its_session_and_survives_a_damaged_one(site: Pa
 def test_pages_are_remembered_by_digest_and_unchanged_ones_are_never_read(
     site: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    session = Session()
-    session_build(site, session)
-    session_build(site, session)
+    memo = Memo()
+    session_build(site, memo)
+    session_build(site, memo)
     # What is kept between builds (and saved to disk) is a digest per file, not its bytes.
-    assert session.pages and all(len(d) == 32 for _, d in session.pages.values())
-    for records in session.written.values():
+    assert memo.pages and all(len(d) == 32 for _, d in memo.pages.values())
+    for records in memo.written.values():
         assert all(len(d) == 32 for _, d in records.values())
     reads: list[str] = []
     data = KeptFile.data
@@ -194,10 +194,10 @@ def test_pages_are_remembered_by_digest_and_unchanged_ones_are_never_read(
 
     monkeypatch.setattr(KeptFile, "data", property(counting))
     (site / "content/posts/two.md").write_text(post("Two", 2, text="Edited."), "utf-8")
-    out = session_build(site, session)
+    out = session_build(site, memo)
     assert reads == []  # both folders held every unchanged page already
     assert out == fresh_build(site, "fresh")
-    session_build(site, session)  # the other folder lacks only the edited post's page...
+    session_build(site, memo)  # the other folder lacks only the edited post's page...
     assert reads == ["posts/two/index.html"]  # ...which is copied, not made again
     assert files(site / "site") == out
 
@@ -206,40 +206,40 @@ def test_a_kept_page_whose_folder_changes_before_it_is_written_is_made_again(
     site: Path,
 ) -> None:
     """Another site's build may swap a shared output folder between render and write."""
-    session = Session()
-    session_build(site, session)
-    session_build(site, session)
+    memo = Memo()
+    session_build(site, memo)
+    session_build(site, memo)
     (previous,) = (site / ".lessonpress/previous").iterdir()
-    inner = FolderWriter(site / "site", state=site / ".lessonpress", session=session)
+    inner = FolderWriter(site / "site", state=site / ".lessonpress", memo=memo)
 
     class Meddling:
         def write(self, files: Iterable[OutputFile]) -> None:
             files = list(files)
             kept = [f for f in files if isinstance(f, KeptFile)]
-            assert kept  # the unchanged pages come from the folders, not from the session
+            assert kept  # the unchanged pages come from the folders, not from the memo
             for folder in (site / "site", previous):  # both copies change under the build
                 for item in kept:
                     (folder / item.path).write_text("meddled", encoding="utf-8")
             inner.write(files)
 
     (site / "content/posts/three.md").write_text(post("Three", 3, "[b]", "New."), "utf-8")
-    build(BuildOptions(source=site), Meddling(), None, session)
+    build(BuildOptions(source=site), Meddling(), None, memo)
     assert files(site / "site") == fresh_build(site, "fresh")
 
 
 def test_the_session_forgets_output_folders_that_are_gone(site: Path) -> None:
-    session = Session()
+    memo = Memo()
     for name in ("one", "two"):
         out = site / name
         build(
             BuildOptions(source=site),
-            FolderWriter(out, state=site / ".lessonpress", session=session),
+            FolderWriter(out, state=site / ".lessonpress", memo=memo),
             None,
-            session,
+            memo,
         )
     shutil.rmtree(site / "one")
-    session_build(site, session)
-    assert str(site / "one") not in session.written and str(site / "two") in session.written
+    session_build(site, memo)
+    assert str(site / "one") not in memo.written and str(site / "two") in memo.written
 
 
 def test_deleting_another_output_folder_does_not_make_every_page_again(
@@ -247,13 +247,13 @@ def test_deleting_another_output_folder_does_not_make_every_page_again(
 ) -> None:
     """Output folders share no files (no hard links): removing one leaves the others'
     records valid, so an edit still re-renders only the edited post's page."""
-    session = Session()
-    session_build(site, session)
-    other = FolderWriter(site / "other", state=site / ".lessonpress", session=session)
-    build(BuildOptions(source=site), other, None, session)
+    memo = Memo()
+    session_build(site, memo)
+    other = FolderWriter(site / "other", state=site / ".lessonpress", memo=memo)
+    build(BuildOptions(source=site), other, None, memo)
     shutil.rmtree(site / "other")
     count = Counter(monkeypatch)
     (site / "content/posts/three.md").write_text(post("Three", 3, "[b]", "New."), "utf-8")
-    out = session_build(site, session)
+    out = session_build(site, memo)
     assert count.pages == ["content/posts/three.md"]
     assert out == fresh_build(site, "fresh")

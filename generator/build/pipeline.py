@@ -14,7 +14,7 @@ from pathlib import Path
 from generator.content.config import load_config
 from generator.content.posts import load_posts
 from generator.errors import BuildError, Diagnostic, Diagnostics
-from generator.memo import Session
+from generator.memo import Memo
 from generator.model import BuildOptions, ComputeResult, OutputFile, Post
 from generator.output.writer import Writer
 from generator.paths import state_dir
@@ -41,22 +41,22 @@ def build(
     options: BuildOptions,
     writer: Writer,
     progress: Callable[[str], None] | None = None,
-    session: Session | None = None,
+    memo: Memo | None = None,
 ) -> BuildReport:
     """Build the site. Raises BuildError (nothing written) when any error was found.
 
     With ``keep_going`` a site with the failing posts' errors shown is still written,
-    and the report says it failed. A long-running caller passes the same ``session``
+    and the report says it failed. A long-running caller passes the same ``memo``
     to every build, so that each redoes only what changed.
     """
     root = options.source.resolve()
     diags = Diagnostics()
     config = load_config(root)
     theme = load_theme(root)
-    if session is not None:
-        session.start((config, options.drafts, theme, _layout_names(root, theme)))
+    if memo is not None:
+        memo.start((config, options.drafts, theme, _layout_names(root, theme)))
     posts, found = load_posts(
-        root, config, layout_resolver(root, theme), drafts=options.drafts, session=session
+        root, config, layout_resolver(root, theme), drafts=options.drafts, memo=memo
     )
     diags.extend(found)
     if diags.errors and not options.keep_going:
@@ -88,7 +88,7 @@ def build(
         theme,
         root,
         template_cache=state / "templates",
-        session=session,
+        memo=memo,
         jobs=jobs,
     )
     rendered = render_bodies(
@@ -97,7 +97,7 @@ def build(
         renderer,
         jobs=jobs,
         cache_dir=state_dir(root) / "render",
-        session=session,
+        memo=memo,
     )
     for item in rendered:
         diags.extend(item.diagnostics)
@@ -108,7 +108,7 @@ def build(
     except TemplateProblem as problem:
         diags.extend(problem.diagnostics)
         raise BuildError(diags) from None
-    feed_files, found = render_feeds(config, rendered, session=session)
+    feed_files, found = render_feeds(config, rendered, memo=memo)
     files.extend(feed_files)
     diags.extend(found)
     files = _merge(files, _theme_files(theme, diags), diags)

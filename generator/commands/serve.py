@@ -43,8 +43,7 @@ from generator.commands.watch import (
     state_dir,
     temporary_out,
 )
-from generator.memo import Session as BuildSession
-from generator.memo import load_session
+from generator.memo import Memo, load_memo
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -468,7 +467,7 @@ def _serve(root: Path, out: Path, args: argparse.Namespace, console: Console) ->
         print(f"lessonpress: error: {_bind_problem(exc, args.host, args.port)}", file=sys.stderr)
         return 1
     # Start from what the last `lessonpress build` kept: the first build redoes only changes.
-    session = Session(root, out, args, hub, console, load_session(state_dir(root)))
+    rebuilder = Rebuilder(root, out, args, hub, console, load_memo(state_dir(root)))
     thread = threading.Thread(target=server.serve_forever, args=(0.1,), name="lessonpress-http")
     thread.start()
     watcher = Watcher(root, out)
@@ -477,12 +476,12 @@ def _serve(root: Path, out: Path, args: argparse.Namespace, console: Console) ->
         print(f"serving {server.url} (Ctrl-C to stop)", flush=True)
         console.print(f"[dim]output folder: {out}[/]")
         watcher.start()
-        session.rebuild("starting")
+        rebuilder.rebuild("starting")
         if args.open:
             import webbrowser
 
             webbrowser.open(server.url)
-        _watch(watcher, session)
+        _watch(watcher, rebuilder)
     except KeyboardInterrupt:
         console.print("stopped")
         return 130
@@ -500,18 +499,18 @@ def _terminate(signum: int, frame: object) -> None:
     raise KeyboardInterrupt  # `kill` stops as cleanly as Ctrl-C: workers killed, temp removed
 
 
-def _watch(watcher: Watcher, session: Session) -> None:
+def _watch(watcher: Watcher, rebuilder: Rebuilder) -> None:
     while True:
         changed = watcher.next()
         if changed is None:
             continue
         if watcher.needs_replan():
             watcher.restart()
-        session.rebuild(describe(changed, session.root) + " changed")
+        rebuilder.rebuild(describe(changed, rebuilder.root) + " changed")
 
 
 @dataclass
-class Session:
+class Rebuilder:
     """Rebuilds on request and tells the hub and the terminal how it went."""
 
     root: Path
@@ -520,7 +519,7 @@ class Session:
     hub: ReloadHub
     console: Console
     # What each build keeps for the next (parsed posts, bodies, pages, written files).
-    memo: BuildSession = field(default_factory=BuildSession)
+    memo: Memo = field(default_factory=Memo)
 
     def rebuild(self, reason: str) -> None:
         from generator.build.pipeline import BuildOptions, build
@@ -534,9 +533,9 @@ class Session:
             with build_lock(state_dir(self.root)):
                 report = build(
                     options,
-                    FolderWriter(self.out, state=state_dir(self.root), session=self.memo),
+                    FolderWriter(self.out, state=state_dir(self.root), memo=self.memo),
                     self._progress,
-                    session=self.memo,
+                    memo=self.memo,
                 )
         except BuildError as exc:
             self._failed(exc.diagnostics)

@@ -19,7 +19,7 @@ from urllib.parse import unquote
 
 from generator.errors import Diagnostic, Diagnostics, closest, did_you_mean
 from generator.fences import fences
-from generator.memo import Parsed, Session, stat_sig
+from generator.memo import Memo, Parsed, stat_sig
 from generator.model import Cell, CellOptions, ChartBlock, Post, SiteConfig
 from generator.paths import data_folder, never_input
 from generator.placeholders import cell_token, chart_token
@@ -673,11 +673,11 @@ def load_posts(
     layouts: Callable[[str], str | None],
     *,
     drafts: bool,
-    session: Session | None = None,
+    memo: Memo | None = None,
 ) -> tuple[list[Post], list[Diagnostic]]:
     """Discover and parse every source; drafts are dropped unless ``drafts``.
 
-    With a ``session``, a file whose stat is unchanged since the last build is not re-read.
+    With a ``memo``, a file whose stat is unchanged since the last build is not re-read.
     """
     found = discover(root, drafts=drafts)
     diags = found.diagnostics
@@ -685,15 +685,15 @@ def load_posts(
     for src in found.files:
         post = (
             parse_post(src, root, config, layouts, diags)
-            if session is None
-            else _parse_remembered(src, root, config, layouts, diags, session)
+            if memo is None
+            else _parse_remembered(src, root, config, layouts, diags, memo)
         )
         if post is not None and (drafts or not post.draft):
             posts.append(post)
-    if session is not None:
+    if memo is not None:
         wanted = {str(src.path) for src in found.files}
-        for gone in [k for k in session.parsed if k not in wanted]:
-            del session.parsed[gone]
+        for gone in [k for k in memo.parsed if k not in wanted]:
+            del memo.parsed[gone]
     check_url_collisions(posts, diags)
     return posts, list(diags)
 
@@ -704,11 +704,11 @@ def _parse_remembered(
     config: SiteConfig,
     layouts: Callable[[str], str | None],
     diags: Diagnostics,
-    session: Session,
+    memo: Memo,
 ) -> Post | None:
     key = str(src.path)
     sig = stat_sig(src.path)
-    known = session.parsed.get(key)
+    known = memo.parsed.get(key)
     if known is not None and sig is not None and known.sig == sig and known.source == src:
         diags.extend(known.diagnostics)
         return known.post
@@ -716,9 +716,9 @@ def _parse_remembered(
     post = parse_post(src, root, config, layouts, own)
     diags.extend(own)
     if sig is not None and sig == stat_sig(src.path):  # unchanged while it was read
-        session.parsed[key] = Parsed(sig, src, post, tuple(own))
+        memo.parsed[key] = Parsed(sig, src, post, tuple(own))
     else:
-        session.parsed.pop(key, None)
+        memo.parsed.pop(key, None)
     return post
 
 

@@ -1,7 +1,7 @@
 """Write-stage helper: skip a build when its inputs and output are as the last good build left them.
 
 Like make, ninja and git's index, a file counts as unchanged when its size,
-mtime, ctime and inode (``session.stat_sig``) are: any edit, copy or ``touch`` changes at least one.
+mtime, ctime and inode (``memo.stat_sig``) are: any edit, copy or ``touch`` changes at least one.
 After every successful build the manifest records a digest of those stats for
 everything the build read (the site folder, the theme, lessonpress itself and
 the libraries that shape the output) and for every file it wrote. The next

@@ -21,7 +21,7 @@ from generator import __version__
 from generator.diskcache import DiskCache
 from generator.errors import Diagnostic
 from generator.forkmap import fork_map
-from generator.memo import Session, same
+from generator.memo import Memo, same
 from generator.model import ComputeResult, OutputFile, Post, SiteConfig
 from generator.render.markdown import TocEntry
 from generator.render.pages import Renderer
@@ -62,19 +62,19 @@ def render_bodies(
     *,
     jobs: int,
     cache_dir: Path | None,
-    session: Session | None = None,
+    memo: Memo | None = None,
 ) -> list[RenderedPost]:
-    """Render every body: from the session or the cache where possible, in parallel otherwise."""
+    """Render every body: from the memo or the cache where possible, in parallel otherwise."""
     salt = data_files_digest(renderer.site_root) if cache_dir else ""
     done: dict[int, RenderedPost] = {}
     inputs = []
-    if session is not None:
+    if memo is not None:
         for i, (post, result) in enumerate(zip(posts, results, strict=True)):
-            inputs.append(session.body_inputs(post, result, salt, renderer.config))
-            known = session.bodies.get(post.rel)
+            inputs.append(memo.body_inputs(post, result, salt, renderer.config))
+            known = memo.bodies.get(post.rel)
             if known is not None and same(known[0], inputs[i]):
                 done[i] = known[1]
-        session.bodies.clear()
+        memo.bodies.clear()
     keys = {
         i: cache_key(posts[i], results[i], renderer.config, salt)
         for i in range(len(posts))
@@ -103,10 +103,10 @@ def render_bodies(
     finally:
         if cache is not None:
             cache.close()
-    if session is not None:
+    if memo is not None:
         for i, post in enumerate(posts):
             if not any(d.is_error for d in done[i].diagnostics):
-                session.bodies[post.rel] = (inputs[i], done[i])
+                memo.bodies[post.rel] = (inputs[i], done[i])
     return [done[i] for i in range(len(posts))]
 
 

@@ -21,7 +21,7 @@ from generator.errors import Diagnostic
 from generator.model import OutputFile, Post, SiteConfig
 
 if TYPE_CHECKING:
-    from generator.memo import Session
+    from generator.memo import Memo
     from generator.render.rendered import RenderedPost
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -44,12 +44,12 @@ def render_feeds(
     rendered: Sequence[RenderedPost],
     *,
     epoch: dt.datetime | None = None,
-    session: Session | None = None,
+    memo: Memo | None = None,
 ) -> tuple[list[OutputFile], list[Diagnostic]]:
     """feed.xml, sitemap.xml (only with an absolute site URL) and robots.txt.
 
     ``epoch`` (default: SOURCE_DATE_EPOCH) dates posts that have no date. With a
-    ``session``, a sitemap whose posts' URLs, dates and taxonomies are unchanged is reused.
+    ``memo``, a sitemap whose posts' URLs, dates and taxonomies are unchanged is reused.
     """
     fallback = epoch or _source_date_epoch()
     listed = [r for r in rendered if _listed(r.post)]
@@ -59,8 +59,8 @@ def render_feeds(
         posts = [r.post for r in listed]
         shown = (config, tuple((p.url, p.date, p.kind, p.tags, p.categories) for p in posts))
         data = (
-            session.remember("sitemap.xml", shown, lambda: sitemap(config, posts))
-            if session is not None
+            memo.remember("sitemap.xml", shown, lambda: sitemap(config, posts))
+            if memo is not None
             else sitemap(config, posts)
         )
         files.append(OutputFile("sitemap.xml", data))

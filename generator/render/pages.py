@@ -24,7 +24,7 @@ from generator.compute.datasets import dataset_to_csv, dataset_to_json
 from generator.content.posts import output_path, reading_minutes, slugify
 from generator.errors import Diagnostic
 from generator.forkmap import fork_map
-from generator.memo import Session, digest, same
+from generator.memo import Memo, digest, same
 from generator.model import ComputeResult, OutputFile, Post, SiteConfig
 from generator.paths import data_path
 from generator.placeholders import cell_token, chart_token
@@ -58,7 +58,7 @@ class Renderer:
     # Where compiled templates are kept between builds (None: compile every time).
     template_cache: Path | None = None
     # A long-running caller's memo of the last build's pages (see generator.memo).
-    session: Session | None = None
+    memo: Memo | None = None
     jobs: int = 1  # processes that may render pages at once
     env: jinja2.Environment = field(init=False)
     _site: dict[str, Any] = field(init=False)
@@ -90,10 +90,10 @@ class Renderer:
     @property
     def markdown(self) -> MarkdownRenderer:
         """Made on first use: a build whose bodies are all cached never needs one."""
-        if self.session is not None:  # one warm instance for all of a session's builds
-            if self.session.markdown is None:
-                self.session.markdown = MarkdownRenderer()
-            return cast(MarkdownRenderer, self.session.markdown)
+        if self.memo is not None:  # one warm instance for all of a memo's builds
+            if self.memo.markdown is None:
+                self.memo.markdown = MarkdownRenderer()
+            return cast(MarkdownRenderer, self.memo.markdown)
         if self._markdown is None:
             self._markdown = MarkdownRenderer()
         return self._markdown
@@ -330,14 +330,14 @@ class Renderer:
         # 404.html is served for any missing path, so its links cannot be relative.
         files.append(OutputFile("404.html", self.render_template("404.html", here=None)))
         files.append(OutputFile("assets/highlight.css", pygments_css().encode("utf-8")))
-        if self.session is not None:  # forget pages that are gone
+        if self.memo is not None:  # forget pages that are gone
             done = {f.path for f in files}
-            for gone in [k for k in self.session.pages if k not in done]:
-                del self.session.pages[gone]
+            for gone in [k for k in self.memo.pages if k not in done]:
+                del self.memo.pages[gone]
         return files
 
     def _page(self, item: RenderedPost, *, prev: Post | None, next: Post | None) -> _Page:
-        # The same post objects as last time (the session keeps them) make the same page.
+        # The same post objects as last time (the memo keeps them) make the same page.
         inputs = (
             item,
             self._listing(prev) if prev else None,  # what the page shows of its neighbours
@@ -379,24 +379,24 @@ class Renderer:
         return found[1]
 
     def _listing_page(self, name: str, here: str, **context: Any) -> _Page:
-        """A listing page (index, tags): from the session when nothing it shows changed."""
+        """A listing page (index, tags): from the memo when nothing it shows changed."""
         inputs = (name, context, self._templates_digest, self._site)
         return _Page(here, name, inputs, lambda: self.render_template(name, here, **context))
 
     def _make(self, pages: Sequence[_Page]) -> list[OutputFile]:
-        """Each page: the one the session's last build made from the same inputs, else
+        """Each page: the one the memo's last build made from the same inputs, else
         rendered (on every core when there are many).
 
-        The session keeps only a page's digest; the bytes are read back from the folder
+        The memo keeps only a page's digest; the bytes are read back from the folder
         that build wrote, if the writer needs them. A page no folder holds any more is
         made anew, and so is one whose folder changes before the writer reads it.
         """
         files: list[OutputFile | None] = []
         for page in pages:
-            known = self.session.pages.get(page.target) if self.session else None
+            known = self.memo.pages.get(page.target) if self.memo else None
             kept = None
-            if self.session is not None and known is not None and same(known[0], page.inputs):
-                kept = self.session.kept(page.target, known[1], page.make)
+            if self.memo is not None and known is not None and same(known[0], page.inputs):
+                kept = self.memo.kept(page.target, known[1], page.make)
             files.append(kept)
         todo = [i for i, kept in enumerate(files) if kept is None]
         # One page of each template first, here: the templates it uses are compiled
@@ -415,8 +415,8 @@ class Renderer:
             data = made[i]
             assert isinstance(data, bytes)  # no problems, so every page was made
             fresh = files[i] = OutputFile(pages[i].target, data, digest(data))
-            if self.session is not None:
-                self.session.pages[fresh.path] = (pages[i].inputs, fresh.digest)
+            if self.memo is not None:
+                self.memo.pages[fresh.path] = (pages[i].inputs, fresh.digest)
         return [f for f in files if f is not None]
 
     def _taxonomy_pages(self, listing: list[dict[str, Any]]) -> Iterable[_Page]:
@@ -452,7 +452,7 @@ def _attempt(make: Callable[[], bytes]) -> bytes | TemplateProblem:
 
 @dataclass(frozen=True)
 class _Page:
-    """A page to be had: from the session if ``inputs`` are as last time, else ``make()``."""
+    """A page to be had: from the memo if ``inputs`` are as last time, else ``make()``."""
 
     target: str  # its path in the output folder
     template: str
