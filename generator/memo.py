@@ -1,14 +1,17 @@
-"""What one build remembers for the next in the same process (``lessonpress serve``).
+"""File signatures and digests, and the record of which files each output folder holds.
 
-A long-running caller passes one :class:`Memo` to every ``build()``. Each
-stage keeps what it made, keyed by the exact inputs it was made from: parsed
-posts by their file's stat and the site-wide settings, bodies and pages by the
-identity of the objects they were rendered from (a reused post is the very same
-object), written files by their stat and a digest of their bytes. A rebuild
-after editing one post then parses, renders and writes that post and the pages
-that show it, and reuses everything else. Nothing here changes what a build
-writes: a memo only skips work whose result is already known; the disk caches
-still serve a fresh process.
+The base of the build memo (:mod:`generator.build.memo`), whose parts each stage keeps
+(:mod:`generator.content.memo`, :mod:`generator.render.memo`, and :class:`WrittenFiles`
+here, kept by the writer and asked by render). Base module.
+
+A long-running caller passes one memo to every ``build()``. Each stage keeps what
+it made, keyed by the exact inputs it was made from: parsed posts by their file's
+stat and the site-wide settings, bodies and pages by the identity of the objects
+they were rendered from (a reused post is the very same object), written files by
+their stat and a digest of their bytes. A rebuild after editing one post then
+parses, renders and writes that post and the pages that show it, and reuses
+everything else. Nothing here changes what a build writes: a memo only skips work
+whose result is already known; the disk caches still serve a fresh process.
 
 Pages are remembered by digest, not by their bytes: the bytes are in the folder
 an earlier build wrote them to, and a :class:`KeptFile` reads them from there
@@ -19,23 +22,15 @@ a small part of an edit's rebuild.
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import hashlib
 import os
-import pickle
-import sys
-import threading
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import Any, cast
 
-from generator.errors import Diagnostic
-from generator.model import ComputeResult, OutputFile, Post
+from generator.model import OutputFile
 
 StatSig = tuple[int, int, int, int]
-T = TypeVar("T")
 
 
 def digest(data: bytes) -> bytes:
@@ -90,128 +85,23 @@ def same(a: tuple[Any, ...], b: tuple[Any, ...]) -> bool:
     return len(a) == len(b) and all(x is y or x == y for x, y in zip(a, b, strict=True))
 
 
-@dataclass
-class Parsed:
-    sig: StatSig
-    source: object  # the SourceFile it was parsed as
-    post: Post | None
-    diagnostics: tuple[Diagnostic, ...]
+Records = dict[str, tuple[StatSig, bytes]]  # file -> (stat after writing, digest of its bytes)
 
 
 @dataclass
-class Memo:
-    """Memos of one site's builds in one process. Not thread-safe: one build at a time."""
+class WrittenFiles:
+    """What each output folder this process wrote holds: kept by the writer, asked by render."""
 
-    markdown: Any = None  # a warm MarkdownRenderer, made on first use
-    world: object = None  # what every parse depends on (config, drafts, layouts)
-    parsed: dict[str, Parsed] = field(default_factory=dict)
-    bodies: dict[str, tuple[tuple[Any, ...], Any]] = field(default_factory=dict)
-    pages: dict[str, tuple[tuple[Any, ...], bytes]] = field(default_factory=dict)  # -> digest
-    # folder -> file -> (stat after writing, digest of the bytes written)
-    written: dict[str, dict[str, tuple[StatSig, bytes]]] = field(default_factory=dict)
-    other: dict[str, tuple[tuple[Any, ...], Any]] = field(default_factory=dict)  # see remember
-
-    def start(self, world: object) -> None:
-        """Before a build: parses made under other site-wide settings are forgotten."""
-        if world != self.world:
-            self.world = world
-            self.parsed.clear()
-
-    def remember(self, name: str, inputs: tuple[Any, ...], make: Callable[[], T]) -> T:
-        """``make()``, or what it returned last time for the same ``inputs``."""
-        known = self.other.get(name)
-        if known is not None and same(known[0], inputs):
-            return cast(T, known[1])
-        value = make()
-        self.other[name] = (inputs, value)
-        return value
+    folders: dict[str, Records] = field(default_factory=dict)  # folder -> its files
 
     def kept(self, path: str, file_digest: bytes, make: Callable[[], bytes]) -> KeptFile | None:
         """``path`` with the bytes of ``file_digest``, if a folder this memo wrote
         still holds them there untouched (same stat as after writing); else None.
         ``make()`` makes those bytes, should that folder change before they are read."""
-        for folder, records in self.written.items():
+        for folder, records in self.folders.items():
             record = records.get(path)
             if record is not None and record[1] == file_digest:
                 source = os.path.join(folder, path)
                 if stat_sig(source) == record[0]:
                     return KeptFile(path, file_digest, source, make)
         return None
-
-    def body_inputs(self, post: Post, result: ComputeResult, *rest: Any) -> tuple[Any, ...]:
-        return (post, result.outputs, result.datasets, *rest)
-
-
-# --------------------------------------------------------------------------- on disk
-
-FILE = "memo.pickle"
-
-
-def _fingerprint() -> bytes:
-    """The code that made a saved memo: another lessonpress or Python never reads it."""
-    from generator import __version__
-    from generator.theme import PACKAGE
-
-    parts = [__version__, sys.version]
-    for path in sorted(PACKAGE.rglob("*.py")):
-        parts.append(f"{path.relative_to(PACKAGE)}:{stat_sig(path)}")
-    return hashlib.sha256("\n".join(parts).encode()).hexdigest().encode() + b"\n"
-
-
-def load_memo(state: Path) -> Memo:
-    """The memo the last ``lessonpress build`` of this site saved, or a new one.
-
-    A missing, damaged or foreign file only means starting afresh. (The file is the
-    build's own, in ``.lessonpress/``; a site's cells run code at build time anyway.)
-    """
-    try:
-        with open(state / FILE, "rb") as handle, _no_gc():
-            if handle.readline() != _fingerprint():
-                return Memo()
-            found = pickle.load(handle)
-    except Exception:  # any unreadable memo is just a cold start
-        return Memo()
-    # Its objects live as long as the build: the collector need not keep scanning them.
-    gc.freeze()
-    return found if isinstance(found, Memo) else Memo()
-
-
-@contextlib.contextmanager
-def _no_gc() -> Iterator[None]:
-    """Unpickling makes millions of objects and no garbage: collecting meanwhile is waste."""
-    was = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was:
-            gc.enable()
-
-
-def save_memo(state: Path, memo: Memo) -> None:
-    """Keep ``memo`` for the next build (atomically; the warm Markdown is not kept)."""
-    warm, memo.markdown = memo.markdown, None
-    tmp = state / f".{FILE}.{os.getpid()}"
-    # Not a rename over the old file: ext4 would first flush the new one to disk
-    # (auto_da_alloc), which costs more than the rest of an edit's rebuild. The old one is
-    # removed while the new one is pickled (freeing a large file takes a while); a build
-    # killed in between only leaves no memo, and the next build starts cold.
-    old = threading.Thread(target=_remove, args=(state / FILE,))
-    old.start()
-    try:
-        state.mkdir(parents=True, exist_ok=True)
-        with open(tmp, "wb") as handle, _no_gc():
-            handle.write(_fingerprint())
-            pickle.dump(memo, handle, protocol=pickle.HIGHEST_PROTOCOL)
-        old.join()
-        os.rename(tmp, state / FILE)
-    except OSError:
-        tmp.unlink(missing_ok=True)  # a memo that cannot be saved only costs time
-    finally:
-        old.join()
-        memo.markdown = warm
-
-
-def _remove(path: Path) -> None:
-    with contextlib.suppress(OSError):
-        path.unlink()

@@ -7,14 +7,11 @@ from pathlib import Path
 
 import pytest
 
+from generator.content.blocks import extract_blocks
 from generator.content.config import load_config
-from generator.content.posts import (
-    PermalinkError,
-    extract_blocks,
-    load_posts,
-    safe_url,
-    split_front_matter,
-)
+from generator.content.frontmatter import split_front_matter
+from generator.content.posts import load_posts
+from generator.content.urls import PermalinkError, safe_url
 from generator.errors import BuildError, Diagnostics
 from generator.model import SiteConfig
 from tests.conftest import write_files

@@ -25,7 +25,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from generator.compute import datasets
-from generator.content.posts import FrontMatterError, SourceFile, parse_post, split_front_matter
+from generator.content.discover import SourceFile
+from generator.content.frontmatter import FrontMatterError, split_front_matter
+from generator.content.posts import parse_post
 from generator.errors import Diagnostics
 from generator.model import ChartBlock, SiteConfig
 from generator.render.charts import spec as chart_spec

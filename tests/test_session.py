@@ -10,9 +10,10 @@ from typing import cast
 
 import pytest
 
+from generator.build.memo import Memo
 from generator.build.pipeline import BuildOptions, build
 from generator.content import posts as content
-from generator.memo import KeptFile, Memo
+from generator.memo import KeptFile
 from generator.model import OutputFile
 from generator.output.writer import FolderWriter
 from generator.render import pages as render
@@ -69,7 +70,9 @@ def site(tmp_path: Path) -> Path:
 def session_build(site: Path, memo: Memo) -> dict[str, bytes]:
     out = site / "site"
     state = site / ".lessonpress"
-    build(BuildOptions(source=site), FolderWriter(out, state=state, memo=memo), None, memo)
+    build(
+        BuildOptions(source=site), FolderWriter(out, state=state, written=memo.written), None, memo
+    )
     return files(out)
 
 
@@ -142,7 +145,7 @@ def test_every_change_gives_what_a_fresh_build_gives(site: Path, change: str) ->
         (site / "site/index.html").write_text("tampered", encoding="utf-8")
     elif change == "remove the output folder":
         shutil.rmtree(site / "site")
-    else:  # the memo's memo says "same page", but neither folder still holds its bytes
+    else:  # the memo says "same page", but neither folder still holds its bytes
         (previous,) = (site / ".lessonpress/previous").iterdir()
         for folder in (site / "site", previous):
             (folder / "posts/one/index.html").write_text("tampered", encoding="utf-8")
@@ -154,12 +157,14 @@ def test_every_change_gives_what_a_fresh_build_gives(site: Path, change: str) ->
 
 
 def test_the_build_command_keeps_its_session_and_survives_a_damaged_one(site: Path) -> None:
-    from generator.memo import FILE, load_memo
+    from generator.build.memo import FILE, load_memo
     from tests.helpers import build_site
 
     assert build_site(site, site / "site").returncode == 0
     saved = load_memo(site / ".lessonpress")
-    assert len(saved.parsed) == 3 and len(saved.bodies) == 3  # the next build starts warm
+    assert (
+        len(saved.content.parsed) == 3 and len(saved.render.bodies) == 3
+    )  # the next build starts warm
     (site / "content/posts/two.md").write_text(post("Deux", 2), encoding="utf-8")
     result = build_site(site, site / "site")
     assert result.returncode == 0, result.stderr
@@ -182,8 +187,8 @@ def test_pages_are_remembered_by_digest_and_unchanged_ones_are_never_read(
     session_build(site, memo)
     session_build(site, memo)
     # What is kept between builds (and saved to disk) is a digest per file, not its bytes.
-    assert memo.pages and all(len(d) == 32 for _, d in memo.pages.values())
-    for records in memo.written.values():
+    assert memo.render.pages and all(len(d) == 32 for _, d in memo.render.pages.values())
+    for records in memo.written.folders.values():
         assert all(len(d) == 32 for _, d in records.values())
     reads: list[str] = []
     data = KeptFile.data
@@ -210,7 +215,7 @@ def test_a_kept_page_whose_folder_changes_before_it_is_written_is_made_again(
     session_build(site, memo)
     session_build(site, memo)
     (previous,) = (site / ".lessonpress/previous").iterdir()
-    inner = FolderWriter(site / "site", state=site / ".lessonpress", memo=memo)
+    inner = FolderWriter(site / "site", state=site / ".lessonpress", written=memo.written)
 
     class Meddling:
         def write(self, files: Iterable[OutputFile]) -> None:
@@ -233,13 +238,15 @@ def test_the_session_forgets_output_folders_that_are_gone(site: Path) -> None:
         out = site / name
         build(
             BuildOptions(source=site),
-            FolderWriter(out, state=site / ".lessonpress", memo=memo),
+            FolderWriter(out, state=site / ".lessonpress", written=memo.written),
             None,
             memo,
         )
     shutil.rmtree(site / "one")
     session_build(site, memo)
-    assert str(site / "one") not in memo.written and str(site / "two") in memo.written
+    assert (
+        str(site / "one") not in memo.written.folders and str(site / "two") in memo.written.folders
+    )
 
 
 def test_deleting_another_output_folder_does_not_make_every_page_again(
@@ -249,7 +256,7 @@ def test_deleting_another_output_folder_does_not_make_every_page_again(
     records valid, so an edit still re-renders only the edited post's page."""
     memo = Memo()
     session_build(site, memo)
-    other = FolderWriter(site / "other", state=site / ".lessonpress", memo=memo)
+    other = FolderWriter(site / "other", state=site / ".lessonpress", written=memo.written)
     build(BuildOptions(source=site), other, None, memo)
     shutil.rmtree(site / "other")
     count = Counter(monkeypatch)

@@ -7,34 +7,48 @@ writer is handed in, so tests can pass one that keeps the site in memory.
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from generator.build.memo import Memo
 from generator.content.config import load_config
 from generator.content.posts import load_posts
 from generator.errors import BuildError, Diagnostic, Diagnostics
-from generator.memo import Memo
-from generator.model import BuildOptions, ComputeResult, OutputFile, Post
+from generator.model import BuildOptions, ComputeResult, OutputFile, Post, SiteConfig
 from generator.output.writer import Writer
 from generator.paths import state_dir
 from generator.render.bodies import render_bodies
 from generator.render.feeds import render_feeds
 from generator.render.pages import Renderer, TemplateProblem, sort_posts
-from generator.render.rendered import RenderedPost
-from generator.render.series import series_boxes
 from generator.theme import Theme, load_theme
 
 
-@dataclass
+@dataclass(frozen=True)
 class BuildReport:
-    posts: int = 0
+    """What a build made: its posts (so ``check`` need not parse them again), files, diagnostics."""
+
+    posts: tuple[Post, ...] = ()
     files: int = 0
-    diagnostics: list[Diagnostic] = field(default_factory=list)
+    diagnostics: tuple[Diagnostic, ...] = ()
 
     @property
     def failed(self) -> bool:
         return any(d.is_error for d in self.diagnostics)
+
+
+@dataclass
+class _Gate:
+    """Collects every stage's diagnostics; after a stage with errors the build stops,
+    unless ``keep_going`` (then the site is written with the errors shown)."""
+
+    keep_going: bool
+    diags: Diagnostics = field(default_factory=Diagnostics)
+
+    def passed(self, found: Iterable[Diagnostic]) -> None:
+        self.diags.extend(found)
+        if self.diags.errors and not self.keep_going:
+            raise BuildError(self.diags)
 
 
 def build(
@@ -50,37 +64,62 @@ def build(
     to every build, so that each redoes only what changed.
     """
     root = options.source.resolve()
-    diags = Diagnostics()
+    gate = _Gate(options.keep_going)
     config = load_config(root)
     theme = load_theme(root)
     if memo is not None:
-        memo.start((config, options.drafts, theme, _layout_names(root, theme)))
+        memo.content.start((config, options.drafts, theme, _layout_names(root, theme)))
     posts, found = load_posts(
-        root, config, layout_resolver(root, theme), drafts=options.drafts, memo=memo
+        root,
+        config,
+        layout_resolver(root, theme),
+        drafts=options.drafts,
+        memo=memo.content if memo else None,
     )
-    diags.extend(found)
-    if diags.errors and not options.keep_going:
-        raise BuildError(diags)
+    gate.passed(found)
     posts = sort_posts(posts)
+    results, found = _compute(posts, config, root, options, progress)
+    gate.passed(found)
+    files = _render(posts, results, config, theme, root, options, memo, gate.diags)
+    gate.passed(())
+    # Everything is rendered; only now does anything touch the output folder.
+    writer.write(files)
+    return BuildReport(tuple(posts), len(files), tuple(gate.diags))
 
-    results: dict[str, ComputeResult] = {}
-    found = []
-    if any(p.cells for p in posts):
-        from generator.compute.run import compute_posts  # only a site with cells needs it
 
-        results, found = compute_posts(
-            posts,
-            config,
-            root,
-            jobs=options.jobs,
-            cache_dir=state_dir(root) / "cache",
-            mode=options.mode,
-            progress=progress,
-        )
-    diags.extend(found)
-    if diags.errors and not options.keep_going:
-        raise BuildError(diags)
+def _compute(
+    posts: list[Post],
+    config: SiteConfig,
+    root: Path,
+    options: BuildOptions,
+    progress: Callable[[str], None] | None,
+) -> tuple[dict[str, ComputeResult], list[Diagnostic]]:
+    if not any(p.cells for p in posts):
+        return {}, []
+    from generator.compute.run import compute_posts  # only a site with cells needs it
 
+    return compute_posts(
+        posts,
+        config,
+        root,
+        jobs=options.jobs,
+        cache_dir=state_dir(root) / "cache",
+        mode=options.mode,
+        progress=progress,
+    )
+
+
+def _render(
+    posts: list[Post],
+    results: dict[str, ComputeResult],
+    config: SiteConfig,
+    theme: Theme,
+    root: Path,
+    options: BuildOptions,
+    memo: Memo | None,
+    diags: Diagnostics,
+) -> list[OutputFile]:
+    """Bodies, pages, search, feeds and the theme's files; a template error stops here."""
     state = state_dir(root)
     jobs = options.jobs or os.cpu_count() or 1
     renderer = Renderer(
@@ -88,7 +127,8 @@ def build(
         theme,
         root,
         template_cache=state / "templates",
-        memo=memo,
+        memo=memo.render if memo else None,
+        written=memo.written if memo else None,
         jobs=jobs,
     )
     rendered = render_bodies(
@@ -96,28 +136,21 @@ def build(
         [results.get(p.rel, ComputeResult()) for p in posts],
         renderer,
         jobs=jobs,
-        cache_dir=state_dir(root) / "render",
-        memo=memo,
+        cache_dir=state / "render",
+        memo=memo.render if memo else None,
     )
     for item in rendered:
         diags.extend(item.diagnostics)
-    renderer.env.globals["series_boxes"] = series_boxes(posts)
     try:
         files = renderer.render_site(rendered)
         files.extend(renderer.render_search(rendered))
     except TemplateProblem as problem:
         diags.extend(problem.diagnostics)
         raise BuildError(diags) from None
-    feed_files, found = render_feeds(config, rendered, memo=memo)
+    feed_files, found = render_feeds(config, rendered, memo=memo.render if memo else None)
     files.extend(feed_files)
     diags.extend(found)
-    files = _merge(files, _theme_files(theme, diags), diags)
-    if diags.errors and not options.keep_going:
-        raise BuildError(diags)
-
-    # Everything is rendered; only now does anything touch the output folder.
-    writer.write(files)
-    return BuildReport(len(posts), len(files), list(diags))
+    return _merge(files, _theme_files(theme, diags), diags)
 
 
 def _layout_names(root: Path, theme: Theme) -> tuple[tuple[str, ...], ...]:
@@ -221,4 +254,4 @@ def _merge(
     return [seen[k] for k in sorted(seen)]
 
 
-__all__ = ["BuildError", "BuildOptions", "BuildReport", "Post", "RenderedPost", "build"]
+__all__ = ["BuildError", "BuildOptions", "BuildReport", "Post", "build"]

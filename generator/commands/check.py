@@ -16,9 +16,10 @@ import sys
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 from urllib.parse import unquote, urljoin, urlsplit
 
-from generator.errors import Diagnostic
+from generator.errors import Diagnostic, print_diagnostics
 from generator.fences import fences
 from generator.model import Post, SiteConfig
 from generator.placeholders import BLOCK_TOKEN_TEXT
@@ -41,8 +42,6 @@ _IDS = re.compile(r"""\s(?:id|name)\s*=\s*["']([^"']+)["']""")
 
 
 def run(args: argparse.Namespace) -> int:
-    from generator.cli import print_diagnostics
-
     source: Path = args.source
     if not source.is_dir():
         print(f"lessonpress: error: --source {source} is not a folder", file=sys.stderr)
@@ -51,7 +50,8 @@ def run(args: argparse.Namespace) -> int:
     if args.strict:
         found = [Diagnostic(d.path, d.line, d.message, "error", code="check") for d in found]
     quiet = bool(getattr(args, "quiet", False))
-    print_diagnostics(found, quiet=quiet and not args.strict)
+    form: Literal["text", "json"] = getattr(args, "diagnostics", "text")
+    print_diagnostics(found, quiet=quiet and not args.strict, form=form)
     errors = sum(d.is_error for d in found)
     warnings = len(found) - errors
     if errors:

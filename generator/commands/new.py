@@ -14,7 +14,8 @@ import os
 import sys
 from pathlib import Path
 
-from generator.content.posts import is_jekyll_site, slugify
+from generator.content.discover import is_jekyll_site
+from generator.content.urls import slugify
 
 STARTER = """\
 ---

@@ -35,6 +35,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from generator.build.memo import Memo, load_memo
 from generator.commands.watch import (
     ReloadHub,
     Snapshot,
@@ -43,7 +44,6 @@ from generator.commands.watch import (
     state_dir,
     temporary_out,
 )
-from generator.memo import Memo, load_memo
 
 if TYPE_CHECKING:
     from rich.console import Console
@@ -522,40 +522,31 @@ class Rebuilder:
     memo: Memo = field(default_factory=Memo)
 
     def rebuild(self, reason: str) -> None:
-        from generator.build.pipeline import BuildOptions, build
-        from generator.errors import BuildError, Diagnostic
-        from generator.output.writer import FolderWriter, build_lock
+        from generator.build.run import run_build
+        from generator.errors import Diagnostic
+        from generator.model import BuildOptions
 
         options = BuildOptions(source=self.root, drafts=self.args.drafts, jobs=self.args.jobs)
         started = time.perf_counter()
         self.console.print(f"[dim]{time.strftime('%H:%M:%S')}[/] {reason}: building …")
         try:
-            with build_lock(state_dir(self.root)):
-                report = build(
-                    options,
-                    FolderWriter(self.out, state=state_dir(self.root), memo=self.memo),
-                    self._progress,
-                    memo=self.memo,
-                )
-        except BuildError as exc:
-            self._failed(exc.diagnostics)
-            return
+            done = run_build(
+                options, self.out, memo=self.memo, progress=self._progress, remember=False
+            )
         except Exception as exc:  # our bug: keep serving the last good site, say so loudly
             self.console.print_exception()
-            self._failed(
-                [
-                    Diagnostic(
-                        "lessonpress", 0, f"internal error: {exc!r} (see terminal)", code="serve"
-                    )
-                ]
-            )
+            message = f"internal error: {exc!r} (see terminal)"
+            self._failed([Diagnostic("lessonpress", 0, message, code="internal")])
+            return
+        if not done.written:
+            self._failed(done.diagnostics)
             return
         self.hub.built(_base_path(self.root))
-        for diag in report.diagnostics:
+        for diag in done.diagnostics:
             self.console.print(f"[yellow]{_escape(str(diag))}[/]")
         elapsed = (time.perf_counter() - started) * 1000
         self.console.print(
-            f"[green]built[/] {report.posts} posts, {report.files} files in {elapsed:.0f} ms"
+            f"[green]built[/] {done.posts} posts, {done.files} files in {elapsed:.0f} ms"
         )
 
     def _failed(self, diagnostics: tuple[Diagnostic, ...] | list[Diagnostic]) -> None:

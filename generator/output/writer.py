@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Protocol
 
 from generator.errors import BuildError, Diagnostic
-from generator.memo import Memo, StatSig, digest, stat_sig
+from generator.memo import StatSig, WrittenFiles, digest, stat_sig
 from generator.model import OutputFile
 from generator.paths import STATE_DIR
 
@@ -86,7 +86,7 @@ class FolderWriter:
     out: Path
     state: Path | None = None
     # A long-running caller's record of what each folder holds (see generator.memo).
-    memo: Memo | None = None
+    written: WrittenFiles | None = None
 
     def write(self, files: Iterable[OutputFile]) -> None:
         parent = self.out.parent
@@ -103,9 +103,9 @@ class FolderWriter:
             if stage.is_symlink() or (stage.exists() and not stage.is_dir()):
                 stage.unlink()
             stage.mkdir(exist_ok=True)
-            written = self.memo.written if self.memo is not None else {}
+            written = self.written.folders if self.written is not None else {}
             known, shown = written.pop(str(stage), {}), written.pop(str(self.out), {})
-            sync_folder(stage, files, known if self.memo is not None else None)
+            sync_folder(stage, files, known if self.written is not None else None)
             os.chmod(stage, 0o755)
             _swap_into_place(stage, self.out)
             # The folders traded places; the files in them (inodes, mtimes) did not change.

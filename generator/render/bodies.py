@@ -21,9 +21,10 @@ from generator import __version__
 from generator.diskcache import DiskCache
 from generator.errors import Diagnostic
 from generator.forkmap import fork_map
-from generator.memo import Memo, same
+from generator.memo import same
 from generator.model import ComputeResult, OutputFile, Post, SiteConfig
 from generator.render.markdown import TocEntry
+from generator.render.memo import RenderMemo
 from generator.render.pages import Renderer
 from generator.render.rendered import RenderedPost
 
@@ -62,7 +63,7 @@ def render_bodies(
     *,
     jobs: int,
     cache_dir: Path | None,
-    memo: Memo | None = None,
+    memo: RenderMemo | None = None,
 ) -> list[RenderedPost]:
     """Render every body: from the memo or the cache where possible, in parallel otherwise."""
     salt = data_files_digest(renderer.site_root) if cache_dir else ""
@@ -70,7 +71,7 @@ def render_bodies(
     inputs = []
     if memo is not None:
         for i, (post, result) in enumerate(zip(posts, results, strict=True)):
-            inputs.append(memo.body_inputs(post, result, salt, renderer.config))
+            inputs.append((post, result.outputs, result.datasets, salt, renderer.config))
             known = memo.bodies.get(post.rel)
             if known is not None and same(known[0], inputs[i]):
                 done[i] = known[1]

@@ -16,12 +16,13 @@ from collections.abc import Sequence
 from typing import TYPE_CHECKING
 from urllib.parse import urljoin
 
-from generator.content.posts import slugify
+from generator.content.urls import slugify
 from generator.errors import Diagnostic
+from generator.memo import same
 from generator.model import OutputFile, Post, SiteConfig
 
 if TYPE_CHECKING:
-    from generator.memo import Memo
+    from generator.render.memo import RenderMemo
     from generator.render.rendered import RenderedPost
 
 ATOM = "http://www.w3.org/2005/Atom"
@@ -44,7 +45,7 @@ def render_feeds(
     rendered: Sequence[RenderedPost],
     *,
     epoch: dt.datetime | None = None,
-    memo: Memo | None = None,
+    memo: RenderMemo | None = None,
 ) -> tuple[list[OutputFile], list[Diagnostic]]:
     """feed.xml, sitemap.xml (only with an absolute site URL) and robots.txt.
 
@@ -58,11 +59,12 @@ def render_feeds(
     if config.url:
         posts = [r.post for r in listed]
         shown = (config, tuple((p.url, p.date, p.kind, p.tags, p.categories) for p in posts))
-        data = (
-            memo.remember("sitemap.xml", shown, lambda: sitemap(config, posts))
-            if memo is not None
-            else sitemap(config, posts)
-        )
+        if memo is not None and memo.sitemap is not None and same(memo.sitemap[0], shown):
+            data = memo.sitemap[1]
+        else:
+            data = sitemap(config, posts)
+        if memo is not None:
+            memo.sitemap = (shown, data)
         files.append(OutputFile("sitemap.xml", data))
     else:
         diags.append(

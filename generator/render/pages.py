@@ -15,20 +15,22 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from functools import partial
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, Any
 
 import jinja2
 from markupsafe import Markup
 
 from generator.compute.datasets import dataset_to_csv, dataset_to_json
-from generator.content.posts import output_path, reading_minutes, slugify
+from generator.content.posts import reading_minutes
+from generator.content.urls import output_path, slugify
 from generator.errors import Diagnostic
 from generator.forkmap import fork_map
-from generator.memo import Memo, digest, same
+from generator.memo import WrittenFiles, digest, same
 from generator.model import ComputeResult, OutputFile, Post, SiteConfig
 from generator.paths import data_path
 from generator.placeholders import cell_token, chart_token
 from generator.render.markdown import MarkdownRenderer, pygments_css
+from generator.render.memo import RenderMemo
 from generator.render.rendered import RenderedPost
 from generator.render.search import INDEX_PATH, PAGE_PATH, build_index, html_text, search_entry
 from generator.render.series import series_boxes
@@ -58,7 +60,9 @@ class Renderer:
     # Where compiled templates are kept between builds (None: compile every time).
     template_cache: Path | None = None
     # A long-running caller's memo of the last build's pages (see generator.memo).
-    memo: Memo | None = None
+    memo: RenderMemo | None = None
+    # What the output folders hold: a page found there unchanged is not made again.
+    written: WrittenFiles | None = None
     jobs: int = 1  # processes that may render pages at once
     env: jinja2.Environment = field(init=False)
     _site: dict[str, Any] = field(init=False)
@@ -93,7 +97,7 @@ class Renderer:
         if self.memo is not None:  # one warm instance for all of a memo's builds
             if self.memo.markdown is None:
                 self.memo.markdown = MarkdownRenderer()
-            return cast(MarkdownRenderer, self.memo.markdown)
+            return self.memo.markdown
         if self._markdown is None:
             self._markdown = MarkdownRenderer()
         return self._markdown
@@ -395,8 +399,8 @@ class Renderer:
         for page in pages:
             known = self.memo.pages.get(page.target) if self.memo else None
             kept = None
-            if self.memo is not None and known is not None and same(known[0], page.inputs):
-                kept = self.memo.kept(page.target, known[1], page.make)
+            if known is not None and self.written is not None and same(known[0], page.inputs):
+                kept = self.written.kept(page.target, known[1], page.make)
             files.append(kept)
         todo = [i for i, kept in enumerate(files) if kept is None]
         # One page of each template first, here: the templates it uses are compiled
