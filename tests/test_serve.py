@@ -21,7 +21,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.commands.serve import LessonServer
+from generator.commands.httpserve import LessonServer
 from generator.commands.watch import ReloadHub
 from tests.helpers import REPO_ROOT, generator_env, write_files
 

@@ -24,7 +24,7 @@ from generator.fences import fences
 from generator.model import Post, SiteConfig
 from generator.placeholders import BLOCK_TOKEN_TEXT
 
-FROZEN_MISSING_HINT = "no cached results"
+FROZEN_MISSING = "compute-frozen-missing"  # the code compute gives a post it may not run
 _SCHEME = re.compile(r"^[a-zA-Z][a-zA-Z0-9+.-]*:")
 _ATX = re.compile(r"^ {0,3}(#{1,6})(?:[ \t]+|$)")
 _SETEXT = re.compile(r"^ {0,3}(=+|-+)\s*$")
@@ -67,12 +67,10 @@ def run(args: argparse.Namespace) -> int:
 
 def check_site(source: Path, *, drafts: bool = False) -> list[Diagnostic]:
     """Every diagnostic of a frozen in-memory build plus the checks of this module."""
-    from generator.build.pipeline import BuildOptions, build, layout_resolver
+    from generator.build.pipeline import BuildOptions, build
     from generator.content.config import load_config
-    from generator.content.posts import load_posts
     from generator.errors import BuildError
     from generator.output.writer import MemoryWriter
-    from generator.theme import load_theme
 
     root = source.resolve()
     writer = MemoryWriter({})
@@ -82,7 +80,7 @@ def check_site(source: Path, *, drafts: bool = False) -> list[Diagnostic]:
     except BuildError as exc:  # config or template problems: nothing to check links against
         return sorted(set(exc.diagnostics))
     config = load_config(root)
-    posts, _ = load_posts(root, config, layout_resolver(root, load_theme(root)), drafts=drafts)
+    posts = report.posts  # the build parsed them: not again
     site = Site(config, root, writer.files)
     found = _without_consequences(report.diagnostics, posts)
     for post in posts:
@@ -92,7 +90,7 @@ def check_site(source: Path, *, drafts: bool = False) -> list[Diagnostic]:
 
 def _without_consequences(diags: Sequence[Diagnostic], posts: Sequence[Post]) -> list[Diagnostic]:
     """A post without cached results has no datasets: its chart errors are not news."""
-    uncomputed = {d.path for d in diags if FROZEN_MISSING_HINT in d.message}
+    uncomputed = {d.path for d in diags if d.code == FROZEN_MISSING}
     spans = {
         p.rel: [(c.line - 1, c.line + c.source.count("\n") + 1) for c in p.charts]
         for p in posts

@@ -108,7 +108,9 @@ def compute_posts(
             _say(progress, f"{post.rel}: cached")
         elif mode == "frozen":
             line = post.cells[0].line
-            diagnostics.append(Diagnostic(post.rel, line, FROZEN_MISSING))
+            diagnostics.append(
+                Diagnostic(post.rel, line, FROZEN_MISSING, code="compute-frozen-missing")
+            )
         else:
             todo.append(_Job(post, key, scan.modules))
     if todo:
