@@ -7,6 +7,7 @@ these values; none of them does I/O. This module imports no other stage.
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -84,6 +85,7 @@ class Post:
     body_line: int  # .md line number of the body's first line
     layout: str = "post"
     kind: Literal["post", "page"] = "post"
+    jekyll: bool = False  # Jekyll's rules apply: a Jekyll site's file, or one in _posts/, _drafts/
     tags: tuple[str, ...] = ()
     categories: tuple[str, ...] = ()
     order: float | None = None
@@ -91,7 +93,7 @@ class Post:
     description: str = ""
     series: str | None = None
     inputs: tuple[str, ...] = ()  # site-relative paths of declared input files
-    seed: int | None = None
+    seed: int | None = None  # front matter's ``seed:``; see run_seed
     timeout: float | None = None
     cells: tuple[Cell, ...] = ()
     charts: tuple[ChartBlock, ...] = ()
@@ -101,6 +103,13 @@ class Post:
     def data_slug(self) -> str:
         """Folder name under ``data/`` for this post's datasets: its slug."""
         return self.slug
+
+    @property
+    def run_seed(self) -> int:
+        """The seed its cells run with: ``seed:``, or one derived stably from its path."""
+        if self.seed is not None:
+            return self.seed
+        return int.from_bytes(hashlib.sha256(self.rel.encode("utf-8")).digest()[:4], "big")
 
 
 @dataclass(frozen=True)

@@ -7,9 +7,9 @@ from pathlib import Path
 
 from generator.build.pipeline import layout_resolver
 from generator.content.config import load_config
-from generator.content.posts import load_posts
+from generator.content.posts import load_posts, sort_posts
 from generator.model import ComputeResult
-from generator.render.pages import Renderer, sort_posts
+from generator.render.pages import Renderer
 from generator.render.rendered import RenderedPost
 from generator.theme import load_theme
 from tests.conftest import write_files

@@ -13,14 +13,14 @@ from pathlib import Path
 
 from generator.build.memo import Memo
 from generator.content.config import load_config
-from generator.content.posts import load_posts
+from generator.content.posts import load_posts, sort_posts
 from generator.errors import BuildError, Diagnostic, Diagnostics
 from generator.model import BuildOptions, ComputeResult, OutputFile, Post, SiteConfig
 from generator.output.writer import Writer
 from generator.paths import state_dir
 from generator.render.bodies import render_bodies
 from generator.render.feeds import render_feeds
-from generator.render.pages import Renderer, TemplateProblem, sort_posts
+from generator.render.pages import Renderer, TemplateProblem
 from generator.theme import Theme, load_theme
 
 

@@ -47,13 +47,6 @@ class CodeScan:
     local_files: tuple[Path, ...]
 
 
-def post_seed(post: Post) -> int:
-    """The post's ``seed:``, or one derived stably from its path."""
-    if post.seed is not None:
-        return post.seed
-    return int.from_bytes(hashlib.sha256(post.rel.encode()).digest()[:4], "big")
-
-
 def environment() -> dict[str, str]:
     """Versions that change results; read from metadata, nothing heavy is imported."""
     versions = {"python": sys.version, "implementation": platform.python_implementation()}
@@ -155,7 +148,7 @@ def post_key(
     document = {
         "format": FORMAT,
         "cells": [[c.source, asdict(c.options)] for c in post.cells],
-        "seed": post_seed(post),
+        "seed": post.run_seed,
         "float_digits": config.float_digits,
         "inputs": [[p, _digest(site_root / p)] for p in post.inputs],
         "modules": [[_display(p, site_root), _digest(p)] for p in scan.local_files],

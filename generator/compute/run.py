@@ -355,7 +355,7 @@ class _Pool:
             "source": str(post.source),
             "post_dir": str(post.source.parent),
             "site_root": str(self.site_root),
-            "seed": cache.post_seed(post),
+            "seed": post.run_seed,
             "seed_modules": sorted(modules & {"numpy", "torch"}),
             "digits": self.config.float_digits,
             "threads": self.threads,

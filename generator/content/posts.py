@@ -7,12 +7,11 @@ templates. Every author mistake becomes a Diagnostic with the .md line.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 import re
 import unicodedata
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 from generator.content.blocks import extract_blocks
 from generator.content.discover import SourceFile, discover, inside
@@ -37,10 +36,6 @@ WORD = re.compile(r"\w+")
 
 def _title_from_name(stem: str) -> str:
     return re.sub(r"[-_]+", " ", stem).strip().capitalize() or stem
-
-
-def derive_seed(rel: str) -> int:
-    return int.from_bytes(hashlib.sha256(rel.encode("utf-8")).digest()[:4], "big")
 
 
 def parse_post(
@@ -158,7 +153,8 @@ def _make_post(
         description=v.get("description") or v.get("excerpt") or "",
         series=v.get("series"),
         inputs=inputs,
-        seed=v.get("seed", derive_seed(rel)),
+        seed=v.get("seed"),
+        jekyll=src.jekyll,
         timeout=v.get("timeout"),
         cells=tuple(blocks.cells),
         charts=tuple(blocks.charts),
@@ -293,3 +289,17 @@ def check_url_collisions(posts: list[Post], diags: Diagnostics) -> None:
             diags.error(post.rel, 0, message, code="content")
         else:
             data[folder] = post
+
+
+_EPOCH = dt.datetime(1970, 1, 1)
+
+
+def sort_posts(posts: Iterable[Post]) -> list[Post]:
+    """``order`` first (ascending), then newest first, then by path."""
+
+    def key(post: Post) -> tuple[Any, ...]:
+        stamp = (post.date.replace(tzinfo=None) - _EPOCH).total_seconds() if post.date else -1e18
+        order = post.order if post.order is not None else float("inf")
+        return (order, -stamp, post.rel)
+
+    return sorted(posts, key=key)

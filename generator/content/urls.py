@@ -87,3 +87,10 @@ def post_url(
         path = "/".join(slugify(p) or p for p in parts)
         return safe_url("/" if path == "index" else f"/{path}/")
     return expand_permalink(config.permalink, values)
+
+
+def relative_url(here: str, path: str) -> str:
+    """``path`` (site-absolute, e.g. "/css/a.css") as seen from the output file ``here``."""
+    if "://" in path or path.startswith(("#", "mailto:", "data:")):
+        return path
+    return "../" * here.count("/") + path.lstrip("/") or "./"

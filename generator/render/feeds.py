@@ -9,6 +9,7 @@ never the wall clock, so two builds of the same sources are byte-identical.
 from __future__ import annotations
 
 import datetime as dt
+import os
 import re
 import uuid
 import xml.etree.ElementTree as ET
@@ -95,9 +96,10 @@ def rfc3339(value: dt.datetime) -> str:
 
 
 def _source_date_epoch() -> dt.datetime | None:
-    from generator.render.pages import source_date_epoch
-
-    return source_date_epoch()
+    value = os.environ.get("SOURCE_DATE_EPOCH")
+    if value and value.isdigit():
+        return dt.datetime.fromtimestamp(int(value), dt.UTC)
+    return None
 
 
 def updated(post: Post, fallback: dt.datetime | None) -> dt.datetime:

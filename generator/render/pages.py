@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import datetime as dt
 import hashlib
-import os
 import re
 import traceback
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -22,7 +21,7 @@ from markupsafe import Markup
 
 from generator.compute.datasets import dataset_to_csv, dataset_to_json
 from generator.content.posts import reading_minutes
-from generator.content.urls import output_path, slugify
+from generator.content.urls import output_path, relative_url, slugify
 from generator.errors import Diagnostic
 from generator.forkmap import fork_map
 from generator.memo import WrittenFiles, digest, same
@@ -31,6 +30,7 @@ from generator.paths import data_path
 from generator.placeholders import cell_token, chart_token
 from generator.render.markdown import MarkdownRenderer, pygments_css
 from generator.render.memo import RenderMemo
+from generator.render.preview import chart_image, chart_picture, front_matter_image, summary
 from generator.render.rendered import RenderedPost
 from generator.render.search import INDEX_PATH, PAGE_PATH, build_index, html_text, search_entry
 from generator.render.series import series_boxes
@@ -38,8 +38,6 @@ from generator.theme import Theme
 
 if TYPE_CHECKING:
     from generator.render.charts.figure import Picture
-
-EPOCH = dt.datetime(1970, 1, 1)
 
 
 class TemplateProblem(Exception):
@@ -155,8 +153,8 @@ class Renderer:
             if chart is post.charts[0]:
                 first = rendered.picture  # None when the chart has problems
         image = image_alt = ""
-        if first is not None and not _front_matter_image(post):
-            png = _chart_picture(post, first)
+        if first is not None and not front_matter_image(post):
+            png = chart_picture(post, first)
             files.append(png)
             image, image_alt = "/" + png.path, first.alt
         for name in sorted(result.datasets):
@@ -164,7 +162,7 @@ class Renderer:
             slug = post.data_slug
             files.append(OutputFile(data_path(slug, name, "json"), dataset_to_json(dataset)))
             files.append(OutputFile(data_path(slug, name, "csv"), dataset_to_csv(dataset)))
-        liquid = self._liquid(post) if _is_jekyll(post) else None
+        liquid = self._liquid(post) if post.jekyll else None
         body = self.markdown.render(post, blocks=blocks, liquid=liquid)
         diags.extend(body.diagnostics)
         return RenderedPost(
@@ -175,7 +173,7 @@ class Renderer:
             tuple(diags),
             reading_minutes(post.body),
             search_entry(post, body.toc, html_text(body.html)),
-            _summary(body.html),
+            summary(body.html),
             tuple(sorted(result.datasets)),
             image=image,
             image_alt=image_alt,
@@ -246,7 +244,7 @@ class Renderer:
                 ],
                 has_charts=bool(post.charts),
                 uses_charts=bool(post.charts) or _draws_charts(rendered.html),
-                chart_image=_chart_image(rendered),
+                chart_image=chart_image(rendered),
             )
         return data
 
@@ -482,14 +480,6 @@ def templates_digest(folders: Sequence[Path]) -> str:
     return found.hexdigest()
 
 
-def relative_url(here: str, path: str) -> str:
-    """``path`` (site-absolute, e.g. "/css/a.css") as seen from the output file ``here``."""
-    if "://" in path or path.startswith(("#", "mailto:", "data:")):
-        return path
-    return "../" * here.count("/") + path.lstrip("/") or "./"
-
-
-_PARAGRAPH = re.compile(r"<p>(.*?)</p>", re.S)
 _CANVAS_OR_SCRIPT = re.compile(r"<(?:canvas|script)\b", re.I)
 
 
@@ -498,67 +488,9 @@ def _draws_charts(html: str) -> bool:
     return _CANVAS_OR_SCRIPT.search(html) is not None
 
 
-def _chart_picture(post: Post, picture: Picture) -> OutputFile:
-    """The first chart as a PNG beside the post's data (datasets are only .json/.csv there)."""
-    # Imported here, not at the top: Pillow loads only when a post has a chart to draw.
-    from generator.render.charts.image import draw_png
-
-    return OutputFile(data_path(post.data_slug, "social", "png"), draw_png(picture))
-
-
-def _front_matter_image(post: Post) -> bool:
-    """meta.html's rule: an `image` (or `image: {path: ...}`) in front matter is the card's."""
-    image = post.extra.get("image")
-    if isinstance(image, Mapping):
-        image = image.get("path")
-    return bool(image)
-
-
-def _chart_image(rendered: RenderedPost) -> dict[str, Any] | None:
-    """What meta.html needs to show the first chart on social cards."""
-    if not rendered.image:
-        return None
-    from generator.render.charts.figure import PICTURE_SIZE
-
-    width, height = PICTURE_SIZE
-    return {"path": rendered.image, "alt": rendered.image_alt, "width": width, "height": height}
-
-
-def _summary(html: str, limit: int = 200) -> str:
-    """The first plain paragraph with text (figure parts carry classes), shortened."""
-    for match in _PARAGRAPH.finditer(html):
-        text = html_text(match.group(1))
-        if text:
-            return text if len(text) <= limit else text[: limit - 1].rsplit(" ", 1)[0] + "…"
-    return ""
-
-
-def _is_jekyll(post: Post) -> bool:
-    parts = Path(post.rel).parts
-    return "_posts" in parts or "_drafts" in parts or not post.rel.startswith("content/")
-
-
 def _isodate(value: dt.datetime | None) -> str:
     return value.date().isoformat() if value else ""
 
 
 def _longdate(value: dt.datetime | None) -> str:
     return f"{value:%-d %B %Y}" if value else ""
-
-
-def sort_posts(posts: Iterable[Post]) -> list[Post]:
-    """``order`` first (ascending), then newest first, then by path."""
-
-    def key(post: Post) -> tuple[Any, ...]:
-        stamp = (post.date.replace(tzinfo=None) - EPOCH).total_seconds() if post.date else -1e18
-        order = post.order if post.order is not None else float("inf")
-        return (order, -stamp, post.rel)
-
-    return sorted(posts, key=key)
-
-
-def source_date_epoch() -> dt.datetime | None:
-    value = os.environ.get("SOURCE_DATE_EPOCH")
-    if value and value.isdigit():
-        return dt.datetime.fromtimestamp(int(value), dt.UTC)
-    return None
