@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-import shutil
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -115,9 +114,6 @@ def _open(path: Path) -> sqlite3.Connection:
     import sqlite3
 
     path.parent.mkdir(parents=True, exist_ok=True)
-    for child in path.parent.iterdir():  # the one-file-per-entry cache of earlier versions
-        if child.is_dir() and len(child.name) == 2:
-            shutil.rmtree(child, ignore_errors=True)
     db = sqlite3.connect(path, timeout=LOCK_WAIT)
     try:
         db.execute("PRAGMA journal_mode = WAL")  # no fsync per transaction...

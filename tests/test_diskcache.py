@@ -69,25 +69,6 @@ def test_a_locked_database_is_read_but_not_written_and_is_kept(
     assert later.get("other") is None
 
 
-def test_the_one_file_per_entry_cache_of_earlier_versions_is_removed(tmp_path: Path) -> None:
-    old = tmp_path / "ab" / ("ab" + "0" * 62)
-    old.parent.mkdir()
-    old.write_bytes(b"lessonpress-cache-1\n...")
-    cache = DiskCache(tmp_path)
-    assert cache.get("k") is None
-    cache.close()
-    assert not old.parent.exists()
-
-
-SITE = {
-    "site.yml": "title: T\nbase_url: /\n",
-    **{
-        f"content/posts/p{i}.md": f"---\ntitle: P{i}\ndate: 2024-01-0{i + 1}\n---\n# P{i}\n\nText.\n"
-        for i in range(3)
-    },
-}
-
-
 def test_builds_cache_bodies_in_one_file_and_survive_a_damaged_one(
     tmp_path: Path, run_build, monkeypatch: pytest.MonkeyPatch
 ) -> None:
