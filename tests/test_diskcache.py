@@ -69,6 +69,15 @@ def test_a_locked_database_is_read_but_not_written_and_is_kept(
     assert later.get("other") is None
 
 
+SITE = {
+    "site.yml": "title: T\nbase_url: /\n",
+    **{
+        f"content/posts/p{i}.md": f"---\ntitle: P{i}\ndate: 2024-01-0{i + 1}\n---\n# P{i}\n\nText.\n"
+        for i in range(3)
+    },
+}
+
+
 def test_builds_cache_bodies_in_one_file_and_survive_a_damaged_one(
     tmp_path: Path, run_build, monkeypatch: pytest.MonkeyPatch
 ) -> None:
