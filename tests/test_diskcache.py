@@ -94,11 +94,11 @@ def test_builds_cache_bodies_in_one_file_and_survive_a_damaged_one(
         return real(self, post, **kw)
 
     monkeypatch.setattr(markdown.MarkdownRenderer, "render", counting)
-    (source / ".lessonpress" / "session.pickle").unlink()  # only the cache can help now
+    (source / ".lessonpress" / "memo.pickle").unlink()  # only the cache can help now
     assert run_build(source, out=tmp_path / "two").code == 0
     assert rendered == []  # every body came from the cache
     (render / FILE).write_bytes(b"\0garbage" * 64)
-    (source / ".lessonpress" / "session.pickle").unlink()
+    (source / ".lessonpress" / "memo.pickle").unlink()
     third = run_build(source, out=tmp_path / "three")
     assert third.code == 0 and "Traceback" not in third.err
     assert len(rendered) == 3
