@@ -10,10 +10,19 @@ import os
 import re
 import subprocess
 import sys
+import textwrap
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
+
+from generator.build.pipeline import layout_resolver
+from generator.content.config import load_config
+from generator.content.posts import load_posts, sort_posts
+from generator.model import Cell, CellOptions, ComputeResult, Post
+from generator.render.pages import Renderer
+from generator.render.rendered import RenderedPost
+from generator.theme import load_theme
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 
@@ -150,3 +159,92 @@ def check_seed_chart(page: Any) -> None:
         "xShown": True,
     }
     assert canvas_has_ink(page, "#cropYieldChart")
+
+
+# --------------------------------------------------------------------------- sites as text
+
+
+@dataclass
+class Built:
+    """What an in-process ``lessonpress build`` (the ``run_build`` fixture) returned."""
+
+    code: int
+    out: str
+    err: str
+    site: Path
+
+    def read(self, rel: str) -> str:
+        return (self.site / rel).read_text(encoding="utf-8")
+
+
+def write_site(root: Path, files: Mapping[str, str | bytes]) -> Path:
+    """Like :func:`write_files`, text dedented first (sites written inline in tests)."""
+    return write_files(
+        root,
+        {
+            rel: data if isinstance(data, bytes) else textwrap.dedent(data).lstrip("\n")
+            for rel, data in files.items()
+        },
+    )
+
+
+# --------------------------------------------------------------------------- rendering
+
+
+def render_posts(
+    root: Path, files: Mapping[str, str | bytes], *, drafts: bool = False
+) -> tuple[Renderer, list[RenderedPost]]:
+    """Write the site, then content -> render bodies (no cells) as a build does."""
+    write_site(root, files)
+    config = load_config(root)
+    theme = load_theme(root)
+    posts, diags = load_posts(root, config, layout_resolver(root, theme), drafts=drafts)
+    assert not [d for d in diags if d.is_error], diags
+    renderer = Renderer(config, theme, root)
+    rendered = [renderer.render_post_body(p, ComputeResult()) for p in sort_posts(posts)]
+    return renderer, rendered
+
+
+# --------------------------------------------------------------------------- compute
+
+
+CellSpec = str | tuple[str, CellOptions]
+
+
+def write_post(
+    root: Path, name: str, *cells: CellSpec, folder: str = "content/posts", **fields: object
+) -> Post:
+    """Write ``<folder>/<name>.md`` with prose around each cell; return its Post.
+
+    Each cell sits in a ```python {compute} fence after a line of prose, so cell k's first
+    code line is a real line of the file, as the content stage would report it.
+    """
+    lines = ["---", f"title: {name}", "---", "", f"# {name}"]
+    built = []
+    for index, spec in enumerate(cells):
+        source, options = spec if isinstance(spec, tuple) else (spec, CellOptions())
+        lines += ["", f"Prose before cell {index}.", "", "```python {compute}"]
+        built.append(Cell(index, source, len(lines) + 1, options))
+        lines += [*source.splitlines(), "```"]
+    path = root / folder / f"{name}.md"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    rel = path.relative_to(root).as_posix()
+    return Post(
+        source=path,
+        rel=rel,
+        title=name,
+        date=None,
+        slug=name,
+        url=f"/posts/{name}/",
+        body="",
+        body_line=4,
+        cells=tuple(built),
+        **fields,  # type: ignore[arg-type]
+    )
+
+
+def line_of(post: Post, cell: int, text: str) -> int:
+    """The .md line of the first line containing ``text`` in cell ``cell``."""
+    source = post.cells[cell].source.splitlines()
+    return post.cells[cell].line + next(i for i, line in enumerate(source) if text in line)

@@ -107,7 +107,7 @@ def test_chart_js_2_embed_draws_and_logs_what_the_build_warned_about(
     _open(page, base + "posts/2021/08/15/chartjs-legacy-scales/")
     drawn = page.evaluate(PAINTED, "learningCurve")
     assert drawn is not None and drawn["painted"] > drawn["total"] * 0.005, drawn
-    # The build's warning (tests/test_jekyll.py) is about exactly these console errors.
+    # The build's warning (tests/render/test_jekyll_blog.py) is about exactly these console errors.
     errors = [e.split(" (http")[0] for e in browser_log.console_errors]
     assert errors == [
         "console: Invalid scale configuration for scale: xAxes",

@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 
-from tests.test_serve import BROKEN_AT, BROKEN_POST, POST, Serve, make_site
+from tests.commands.test_serve import BROKEN_AT, BROKEN_POST, POST, Serve, make_site
 
 OVERLAY = "#lessonpress-overlay li"
 

@@ -18,9 +18,9 @@ import pytest
 
 from generator.render.markdown import EXTENSION_CONFIGS, EXTENSIONS
 from generator.render.prepasses import legacy_chart_warnings, normalise_list_indent
-from tests.helpers import build_site
+from tests.helpers import REPO_ROOT, build_site
 
-FIXTURE = Path(__file__).parent / "fixtures" / "jekyll_blog"
+FIXTURE = REPO_ROOT / "tests" / "fixtures" / "jekyll_blog"
 ORIGIN = "https://notes.example.org/lessons"
 DIAGNOSTIC = re.compile(
     r"^(?P<path>[^\s:]+)(?::(?P<line>\d+))?: (?P<warning>warning: )?(?P<msg>.*)$"

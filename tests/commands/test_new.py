@@ -9,7 +9,8 @@ import pytest
 
 from generator.cli import main
 from generator.commands import check
-from tests.conftest import Built, write_files
+from tests.helpers import Built
+from tests.helpers import write_site as write_files
 
 
 def _new(capsys: pytest.CaptureFixture[str], *argv: str) -> tuple[int, str, str]:

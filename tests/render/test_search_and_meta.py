@@ -8,9 +8,9 @@ from pathlib import Path
 
 from generator.render.search import build_index, html_text
 from generator.render.series import series_boxes
-from tests.sitefixtures import render_posts
+from tests.helpers import REPO_ROOT, render_posts
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = REPO_ROOT
 SITE = {
     "site.yml": "title: Site\ndescription: All lessons.\nbase_url: https://example.org/l/\n",
     "content/posts/a.md": """

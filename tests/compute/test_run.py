@@ -12,12 +12,12 @@ from pathlib import Path
 from typing import cast
 
 import pytest
-from computesite import line_of, write_post
 
 from generator.compute.datasets import dataset_to_json
 from generator.compute.run import compute_posts
 from generator.errors import Diagnostic
 from generator.model import CellOptions, ComputeResult, Post, SiteConfig
+from tests.helpers import REPO_ROOT, line_of, write_post
 
 CONFIG = SiteConfig(timeout=20)
 
@@ -320,8 +320,7 @@ def test_the_build_process_never_imports_numpy_or_torch(tmp_path: Path) -> None:
         f"""
         import json, sys
         from pathlib import Path
-        sys.path[:0] = [{str(Path(__file__).parent)!r}]
-        from computesite import write_post
+        from tests.helpers import write_post
         from generator.compute.run import compute_posts
         from generator.model import SiteConfig
         root = Path({str(tmp_path)!r})
@@ -334,7 +333,7 @@ def test_the_build_process_never_imports_numpy_or_torch(tmp_path: Path) -> None:
         print(json.dumps(report))
         """
     )
-    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parent.parent)}
+    env = {**os.environ, "PYTHONPATH": str(REPO_ROOT)}
     done = subprocess.run(
         [sys.executable, "-c", script],
         capture_output=True,

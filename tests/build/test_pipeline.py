@@ -11,8 +11,9 @@ from urllib.parse import urljoin
 import pytest
 
 from generator.output.writer import TMP_PREFIX, clean_leftovers
+from tests.helpers import REPO_ROOT
 
-REPO = Path(__file__).resolve().parent.parent
+REPO = REPO_ROOT
 SEED = REPO / "content" / "posts" / "linear-regression.md"
 
 SMALL = {

@@ -21,6 +21,7 @@ from generator.jsnumber import js_number
 from generator.model import ChartBlock, Dataset, Post, SiteConfig
 from generator.render.charts.data import format_value
 from generator.render.charts.figure import ChartRender, render_chart
+from tests.helpers import REPO_ROOT
 
 LINE = 20
 REL = "content/posts/lr.md"
@@ -773,7 +774,7 @@ def test_never_raises_on_any_text(tmp_path: Path, text: str) -> None:
 
 
 def test_examples_in_the_authoring_guide_build(tmp_path: Path) -> None:
-    guide = (Path(__file__).parent.parent / "docs/charts.md").read_text(encoding="utf-8")
+    guide = (REPO_ROOT / "docs/charts.md").read_text(encoding="utf-8")
     blocks = re.findall(r"^```chart\n(.*?)^```", guide, re.S | re.M)
     slopes = (0.0, 0.5, 1.0, 1.5)
     data = {

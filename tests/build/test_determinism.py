@@ -8,6 +8,7 @@ import shutil
 from pathlib import Path
 
 from generator.forkmap import PARALLEL_MIN
+from tests.helpers import REPO_ROOT
 
 RICH = """\
 Some text with a note[^a] and another[^b], and an HTML abbreviation.
@@ -100,7 +101,7 @@ def test_the_example_posts_render_the_same_in_any_order() -> None:
     from generator.build.pipeline import layout_resolver, load_config, load_posts, load_theme
     from generator.render.markdown import MarkdownRenderer
 
-    root = Path(__file__).resolve().parent.parent
+    root = REPO_ROOT
     config, theme = load_config(root), load_theme(root)
     posts, _ = load_posts(root, config, layout_resolver(root, theme), drafts=True)
     assert len(posts) >= 4

@@ -14,7 +14,7 @@ from generator.content.posts import load_posts
 from generator.content.urls import PermalinkError, safe_url
 from generator.errors import BuildError, Diagnostics
 from generator.model import SiteConfig
-from tests.conftest import write_files
+from tests.helpers import write_site as write_files
 
 
 def layouts(name: str) -> str | None:

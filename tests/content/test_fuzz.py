@@ -5,7 +5,7 @@ Three parsers: front matter (``split_front_matter`` and the whole ``parse_post``
 chart blocks (``parse_chart``) and datasets (``make_table`` through JSON/CSV).
 
 The default profile is quick enough for CI; ``HYPOTHESIS_PROFILE=long`` runs
-far more examples (``python -m pytest tests/test_fuzz.py
+far more examples (``python -m pytest tests/content/test_fuzz.py
 --hypothesis-show-statistics`` prints how many ran).
 """
 

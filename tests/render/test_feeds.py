@@ -10,7 +10,7 @@ from urllib.parse import urlsplit
 
 from generator.model import OutputFile
 from generator.render.feeds import render_feeds
-from tests.sitefixtures import render_posts
+from tests.helpers import render_posts
 
 A = "{http://www.w3.org/2005/Atom}"
 SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"

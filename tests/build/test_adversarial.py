@@ -43,9 +43,9 @@ import pytest
 import yaml
 
 from generator.output.writer import STAGE_PREFIX
-from tests.helpers import generator_env
+from tests.helpers import REPO_ROOT, generator_env
 
-CASES = Path(__file__).resolve().parent / "adversarial"
+CASES = REPO_ROOT / "tests" / "adversarial"
 KNOWN_KEYS = {"about", "exit", "stderr", "absent", "outputs", "out", "args", "timeout", "xfail"}
 STATE = ".lessonpress"
 # A diagnostic: a relative path, an optional line, then the message.

@@ -18,9 +18,8 @@ from generator.model import ComputeResult, Post
 from generator.render.bodies import render_bodies
 from generator.render.pages import Renderer
 from generator.render.rendered import RenderedPost
-from tests.conftest import write_files
-from tests.helpers import build_site
-from tests.sitefixtures import render_posts
+from tests.helpers import build_site, render_posts
+from tests.helpers import write_site as write_files
 
 SITE_YML = "title: T\nbase_url: https://example.org/lessons/\n"
 

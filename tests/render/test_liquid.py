@@ -19,8 +19,9 @@ from generator.errors import Diagnostic
 from generator.placeholders import restore
 from generator.render.liquid import render_liquid
 from generator.render.texmath import protect_math
+from tests.helpers import REPO_ROOT
 
-FIXTURE = Path(__file__).parent / "fixtures" / "jekyll_blog"
+FIXTURE = REPO_ROOT / "tests" / "fixtures" / "jekyll_blog"
 POST = "_posts/2021/2021-03-14-lr.md"
 PAGE = {"title": "Linear <Regression>", "tags": ["ml", "stats"], "meta": {"level": "intro"}}
 SITE = {"title": "Notes", "baseurl": "/lessons", "url": "https://notes.example.org"}

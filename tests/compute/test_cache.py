@@ -6,11 +6,11 @@ import dataclasses
 from pathlib import Path
 
 import pytest
-from computesite import write_post
 
 from generator.compute import cache
 from generator.compute.run import FROZEN_MISSING, compute_posts
 from generator.model import Post, SiteConfig
+from tests.helpers import write_post
 
 CONFIG = SiteConfig(timeout=20)
 

@@ -9,7 +9,8 @@ import pytest
 
 from generator.cli import main
 from generator.commands import check
-from tests.conftest import write_files
+from tests.helpers import REPO_ROOT
+from tests.helpers import write_site as write_files
 
 LESSON = """\
 ---
@@ -190,7 +191,7 @@ def test_never_runs_cells_and_needs_the_cache(
 def test_seed_post_empty_links_are_warned_with_their_lines(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    repo = Path(__file__).resolve().parent.parent
+    repo = REPO_ROOT
     found = [str(d) for d in check.check_site(repo) if "has no text" in d.message]
     assert found[:3] == [
         "content/posts/linear-regression.md:16: warning: link to https://github.com/NeuromatchAcademy/TA-applications#deep-learning-ta-application-video-instructions has no text",
