@@ -8,10 +8,9 @@ import re
 from pathlib import Path
 from typing import Any
 
-from tests.render.test_search_and_meta import _with_head
-
 from generator.model import OutputFile
 from tests.helpers import BrowserLog, assert_no_browser_errors, build_site, render_posts
+from tests.render.test_search_and_meta import _with_head
 
 POSTS = {
     "site.yml": "title: Lessons\nbase_url: /\n",
