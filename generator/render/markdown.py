@@ -56,6 +56,11 @@ EXTENSION_CONFIGS: dict[str, dict[str, Any]] = {
     "footnotes": {"UNIQUE_IDS": False},
 }
 TOKEN_PARAGRAPH = re.compile(rf"<p>({BLOCK_TOKEN_TEXT})</p>|({BLOCK_TOKEN_TEXT})")
+# How Pygments opens every code block it highlights (a linenos table's number column has
+# no <code>). A block that scrolls sideways must be reachable by keyboard (WCAG 2.1.1, axe's
+# scrollable-region-focusable), so it joins the tab order, as Hugo's code blocks do.
+CODE_PRE = "<pre><span></span><code>"
+FOCUSABLE_CODE_PRE = '<pre tabindex="0"><span></span><code>'
 _TAG = re.compile(r"<[^>]*>")
 
 
@@ -125,6 +130,7 @@ class MarkdownRenderer:
             self._stash = {}
         body = restore(body, stash)
         body = TOKEN_PARAGRAPH.sub(lambda m: blocks.get(m.group(1) or m.group(2), m.group(0)), body)
+        body = body.replace(CODE_PRE, FOCUSABLE_CODE_PRE)
         toc = tuple(_flatten(getattr(self._md, "toc_tokens", []), stash))
         return RenderedBody(body, toc, tuple(diags))
 

@@ -9,6 +9,7 @@ Fixtures:
   browser_log  what went wrong in ``page``: console errors, page errors, failed requests,
                HTTP errors and requests to other hosts (which are blocked); .assert_clean()
   page         a fresh page in a fresh context, wired to ``browser_log``
+  example_site the example site (``content/`` + ``site.yml``), built once into a temporary folder
 """
 
 from __future__ import annotations
@@ -17,6 +18,7 @@ import http.server
 import os
 import posixpath
 import re
+import shutil
 import socketserver
 import threading
 import urllib.parse
@@ -26,7 +28,7 @@ from typing import Any, ClassVar
 
 import pytest
 
-from tests.helpers import BrowserLog
+from tests.helpers import REPO_ROOT, BrowserLog, build_site
 
 CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_ARGS = [
@@ -86,6 +88,21 @@ def browser() -> Iterator[Any]:
             chromium.close()
     finally:
         playwright.stop()
+
+
+# -- the example site -------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def example_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The repository's own site, built from a copy (so no cache or output lands in the repo)."""
+    src = tmp_path_factory.mktemp("example-src")
+    shutil.copytree(REPO_ROOT / "content", src / "content")
+    shutil.copy2(REPO_ROOT / "site.yml", src / "site.yml")
+    out = src.parent / f"{src.name}-site"
+    result = build_site(src, out)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return out
 
 
 # -- serving a folder -------------------------------------------------------------------

@@ -130,7 +130,8 @@ def data_table(
     table = source.table_at(index)
     total = max((len(table[c]) for c in columns), default=0)
     shown = min(total, MAX_TABLE_ROWS)
-    out = [f'<table data-lp-source="{source.key}">']
+    # It scrolls (max-height in charts.css), so it must be reachable by keyboard (WCAG 2.1.1).
+    out = [f'<table data-lp-source="{source.key}" tabindex="0">']
     out.append(f"<caption>{escape(table_caption(source, index, shown, total))}</caption>")
     out.append(
         "<thead><tr>"
