@@ -350,7 +350,7 @@ def test_temp_folders_of_killed_builds_are_removed(
 ) -> None:
     import tempfile
 
-    from generator.compute.run import TMP_PREFIX, remove_stale_temp_dirs
+    from generator.compute.pool import TMP_PREFIX, remove_stale_temp_dirs
 
     monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
     dead = tmp_path / f"{TMP_PREFIX}2147483646-abc"
