@@ -389,10 +389,10 @@ def test_detached_children_are_killed_too(tmp_path: Path) -> None:
 def test_a_worker_socket_reported_after_its_exit_drained_it_is_ignored(tmp_path: Path) -> None:
     """One select() can report a worker's exit (which drains and closes its socket) and
     then that socket as readable; the second report must not crash the build."""
-    from generator.compute import run as compute
+    from generator.compute import pool as compute
 
-    pool = object.__new__(compute._Pool)  # only the job bookkeeping is exercised
-    job = compute._Job(post=cast(Post, None), key="k", modules=frozenset())
+    pool = object.__new__(compute.WorkerPool)  # only the job bookkeeping is exercised
+    job = compute.Job(post=cast(Post, None), key="k", modules=frozenset())
     assert job.sock is None  # as _drain leaves it
     pool._read_job(job)
     assert (job.buffer, job.done, job.failed) == (bytearray(), False, False)
