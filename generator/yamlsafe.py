@@ -133,23 +133,37 @@ def _reader_problem(exc: yaml.reader.ReaderError, text: str, first_line: int) ->
     return YamlProblem(line, f"invalid YAML: control character U+{code:04X} is not allowed")
 
 
+Path = tuple[str | int, ...]  # keys and list indexes from the top of a document
+
+
 def load_yaml(text: str, first_line: int = 1) -> tuple[Any, dict[str, int]]:
     """Parse ``text``; return the data and the line of each top-level key.
 
     Lines (returned and in problems) count from ``first_line``, the line of the
     text's first line in its file.
     """
+    data, lines = _parse(text, first_line, nested=False)
+    return data, {str(path[0]): line for path, line in lines.items()}
+
+
+def load_yaml_paths(text: str, first_line: int = 1) -> tuple[Any, dict[Path, int]]:
+    """Like :func:`load_yaml`, with the line of every key and list item at any depth,
+    by path: ``("series", 0, "y")``. Keys are named as the loaded data names them."""
+    return _parse(text, first_line, nested=True)
+
+
+def _parse(text: str, first_line: int, *, nested: bool) -> tuple[Any, dict[Path, int]]:
     if "&" not in text and "*" not in text:
         try:
-            return _load(text, _FastLoader, first_line)
+            return _load(text, _FastLoader, first_line, nested)
         except YamlProblem:
             pass  # report with the pure-Python loader's clearer messages and marks
-    return _load(text, _Loader, first_line)
+    return _load(text, _Loader, first_line, nested)
 
 
 def _load(
-    text: str, loader_class: type[yaml.SafeLoader], first_line: int
-) -> tuple[Any, dict[str, int]]:
+    text: str, loader_class: type[yaml.SafeLoader], first_line: int, nested: bool
+) -> tuple[Any, dict[Path, int]]:
     try:
         loader = loader_class(text)  # the reader rejects control characters right away
     except yaml.reader.ReaderError as exc:
@@ -164,6 +178,8 @@ def _load(
         if getattr(loader, "aliases", 0):
             _check_expansion(node, MAX_EXPANDED, first_line)
         data = loader.construct_document(node)
+        lines: dict[Path, int] = {}
+        _key_lines(loader, node, (), first_line, lines, nested)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line = mark.line + first_line if mark is not None else first_line
@@ -180,8 +196,32 @@ def _load(
         raise YamlProblem(first_line, "invalid YAML: nested too deeply") from None
     finally:
         loader.dispose()
-    lines: dict[str, int] = {}
-    if isinstance(node, MappingNode):
-        for key_node, _ in node.value:
-            lines.setdefault(str(key_node.value), key_node.start_mark.line + first_line)
     return data, lines
+
+
+def _key_lines(
+    loader: yaml.SafeLoader,
+    node: Node,
+    path: Path,
+    first_line: int,
+    lines: dict[Path, int],
+    nested: bool,
+) -> None:
+    """The line of each key (and, if ``nested``, of everything below it) into ``lines``."""
+    if isinstance(node, MappingNode):
+        for key, value in node.value:
+            name = _key_name(loader, key) if nested else str(key.value)
+            lines.setdefault((*path, name), key.start_mark.line + first_line)
+            if nested:
+                _key_lines(loader, value, (*path, name), first_line, lines, nested)
+    elif nested and isinstance(node, yaml.SequenceNode):
+        for i, item in enumerate(node.value):
+            lines[(*path, i)] = item.start_mark.line + first_line
+            _key_lines(loader, item, (*path, i), first_line, lines, nested)
+
+
+def _key_name(loader: yaml.SafeLoader, key: Node) -> str:
+    """A key as the loaded mapping spells it (``.nan`` -> ``nan``, ``on`` -> ``True``)."""
+    if isinstance(key, yaml.ScalarNode) and key.tag != "tag:yaml.org,2002:str":
+        return str(loader.construct_object(key))
+    return str(key.value)

@@ -140,6 +140,10 @@ CHART_PIECES = [
     ", ", "1", "-1", "0", "1e308", ".nan", ".inf", "null", "true", "line", "scatter", "bar",
     "linear", "logarithmic", "full", "half", "red", "'#ff0000'", "&a ", "*a", "!!binary ",
     "!!python/object:x ", "2024-01-01", "'", '"', "#", "\t", "x", "y", "d", "é", "\x00", "? ",
+    # what the front-matter pieces have: tags, dates that do not parse, aliases, merges
+    "!!int ", "!!bool ", "!!float ", "!!timestamp ", "!!set ", "!!python/object/apply:os.system ",
+    "!!python/name:os.system", "!include ", "2024-13-45", "2024-02-30 10:00", "&b ", "*b", "<<: ",
+    "caption: ", "height: ", "options: ", "\x07", "\ufeff", "\r", "1e999", "0x", "yes", "on",
 ]  # fmt: skip
 chart_sources = st.one_of(
     st.lists(st.one_of(st.sampled_from(CHART_PIECES), st.text(max_size=3)), max_size=40).map(

@@ -15,10 +15,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-import yaml
-
 from generator.errors import Diagnostic
 from generator.model import ChartBlock
+from generator.yamlsafe import YamlProblem, load_yaml_paths
 
 Path_ = tuple[str | int, ...]
 # A `data:` value: a dataset name, a CSV path, or inline columns.
@@ -345,60 +344,15 @@ def _yaml_repr(v: Any) -> str:
 
 
 def _load(block: ChartBlock, rel: str) -> tuple[Any, dict[Path_, int], list[Diagnostic]]:
-    lines: dict[Path_, int] = {(): block.line}
-    problems: list[Diagnostic] = []
-    loader: yaml.SafeLoader | None = None
+    """The block's YAML by the one safe loader front matter uses, with every key's .md line."""
     try:
-        loader = yaml.SafeLoader(block.source)
-        node = loader.get_single_node()
-        value = loader.construct_document(node) if node is not None else None
-        if node is not None:
-            _walk(loader, node, (), block.line, lines, problems, rel)
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = block.line + (mark.line if mark else 0)
-        return None, {}, [Diagnostic(rel, line, f"invalid YAML in chart: {exc.problem}")]
-    except yaml.reader.ReaderError as exc:
-        line = block.line + block.source.count("\n", 0, exc.position)
-        return None, {}, [Diagnostic(rel, line, f"invalid YAML in chart: {exc.reason}")]
-    except yaml.YAMLError as exc:
-        return None, {}, [Diagnostic(rel, block.line, f"invalid YAML in chart: {exc}")]
-    finally:
-        if loader is not None:
-            loader.dispose()
-    return value, lines, problems
-
-
-def _key_name(loader: yaml.SafeLoader, key: yaml.Node) -> str:
-    """A key as the loaded mapping spells it (``.nan`` -> ``nan``, ``on`` -> ``True``)."""
-    if isinstance(key, yaml.ScalarNode) and key.tag != "tag:yaml.org,2002:str":
-        return str(loader.construct_object(key))
-    return str(key.value)
-
-
-def _walk(
-    loader: yaml.SafeLoader,
-    node: yaml.Node,
-    path: Path_,
-    base: int,
-    lines: dict[Path_, int],
-    problems: list[Diagnostic],
-    rel: str,
-) -> None:
-    if isinstance(node, yaml.MappingNode):
-        seen: set[str] = set()
-        for key, value in node.value:
-            name = _key_name(loader, key)
-            line = base + key.start_mark.line
-            if name in seen:
-                problems.append(Diagnostic(rel, line, f"duplicate key '{name}' in chart"))
-            seen.add(name)
-            lines[(*path, name)] = line
-            _walk(loader, value, (*path, name), base, lines, problems, rel)
-    elif isinstance(node, yaml.SequenceNode):
-        for i, item in enumerate(node.value):
-            lines[(*path, i)] = base + item.start_mark.line
-            _walk(loader, item, (*path, i), base, lines, problems, rel)
+        value, lines = load_yaml_paths(block.source, first_line=block.line)
+    except YamlProblem as exc:
+        message = exc.message.replace("invalid YAML", "invalid YAML in chart", 1)
+        message = message.replace("' (first given", "' in chart (first given", 1)
+        return None, {}, [Diagnostic(rel, exc.line, message, code="chart")]
+    lines[()] = block.line
+    return value, lines, []
 
 
 # -- the spec ----------------------------------------------------------------

@@ -225,7 +225,7 @@ def test_wrong_series_value_type(tmp_path: Path) -> None:
 
 def test_duplicate_key_is_reported(tmp_path: Path) -> None:
     assert errors(render(tmp_path, "data: points\nx: x\ny: y\nx: y\n")) == [
-        f"{REL}:23: duplicate key 'x' in chart"
+        f"{REL}:23: duplicate key 'x' in chart (first given on line 21)"
     ]
 
 
