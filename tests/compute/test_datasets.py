@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 import pytest
-import torch
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -22,6 +24,20 @@ from generator.compute.datasets import (
 from generator.model import Dataset
 
 
+@dataclass(frozen=True)
+class needs_torch:
+    """A value made with torch, only when a test runs: torch is an optional extra, so the
+    module collects without it and only these cases are skipped."""
+
+    make: Callable[[Any], object]
+
+
+def made(value: object) -> object:
+    if isinstance(value, needs_torch):
+        return value.make(pytest.importorskip("torch"))
+    return value
+
+
 def table(records: object = None, digits: int = 6, **columns: object) -> Dataset:
     return dataset_from_wire(make_table("d", records, columns, digits, "p.md"), 3)
 
@@ -29,16 +45,30 @@ def table(records: object = None, digits: int = 6, **columns: object) -> Dataset
 @pytest.mark.parametrize(
     ("value", "expected"),
     [
-        (torch.tensor([0.5, 1.5], dtype=torch.float16), (0.5, 1.5)),
-        (torch.tensor([0.5, 1.5], dtype=torch.bfloat16), (0.5, 1.5)),
-        (torch.tensor([1 / 3], dtype=torch.float64, requires_grad=True) * 2, (0.666667,)),
-        (torch.tensor([1, 2], dtype=torch.uint8), (1, 2)),
-        (torch.tensor([True, False]), (True, False)),
+        (needs_torch(lambda torch: torch.tensor([0.5, 1.5], dtype=torch.float16)), (0.5, 1.5)),
+        (needs_torch(lambda torch: torch.tensor([0.5, 1.5], dtype=torch.bfloat16)), (0.5, 1.5)),
+        (
+            needs_torch(
+                lambda torch: torch.tensor([1 / 3], dtype=torch.float64, requires_grad=True) * 2
+            ),
+            (0.666667,),
+        ),
+        (needs_torch(lambda torch: torch.tensor([1, 2], dtype=torch.uint8)), (1, 2)),
+        (needs_torch(lambda torch: torch.tensor([True, False])), (True, False)),
         (np.array([1, 2], dtype=np.int64), (1, 2)),
         (np.array([np.float32(0.1)]), (0.1,)),
         (np.array(["a", "b"]), ("a", "b")),
         (
-            [np.float64(-0.0), np.int32(7), np.bool_(True), None, "s", torch.tensor(2.5)],
+            needs_torch(
+                lambda torch: [
+                    np.float64(-0.0),
+                    np.int32(7),
+                    np.bool_(True),
+                    None,
+                    "s",
+                    torch.tensor(2.5),
+                ]
+            ),
             (0.0, 7, True, None, "s", 2.5),
         ),
         (range(3), (0, 1, 2)),
@@ -46,7 +76,7 @@ def table(records: object = None, digits: int = 6, **columns: object) -> Dataset
     ],
 )
 def test_columns_normalise_to_plain_scalars(value: object, expected: tuple[object, ...]) -> None:
-    column = table(v=value).columns["v"]
+    column = table(v=made(value)).columns["v"]
     assert column == expected
     assert [type(v) for v in column] == [type(v) for v in expected]
 
@@ -62,7 +92,11 @@ def test_records_become_columns() -> None:
         (None, {"y": [1.0, float("nan")]}, "column 'y' (row 1) contains NaN"),
         (None, {"y": np.array([-np.inf])}, "column 'y' (row 0) contains -inf"),
         (None, {"t": [object()]}, "cannot serialise a value of type object"),
-        (None, {"c": torch.tensor([1j])}, "cannot serialise a value of type complex"),
+        (
+            None,
+            {"c": needs_torch(lambda torch: torch.tensor([1j]))},
+            "cannot serialise a value of type complex",
+        ),
         (None, {"m": np.zeros((2, 2))}, "must be one-dimensional, got shape (2, 2)"),
         (None, {"s": {1, 2}}, "not set"),
         (None, {"a": [1], "b": [1, 2]}, "columns have different lengths (a=1, b=2)"),
@@ -72,6 +106,7 @@ def test_records_become_columns() -> None:
     ],
 )
 def test_bad_values_are_errors(records: object, columns: dict[str, object], message: str) -> None:
+    columns = {name: made(value) for name, value in columns.items()}
     with pytest.raises(DatasetError) as caught:
         make_table("loss", records, columns, 6, "content/posts/p.md")
     assert message in str(caught.value)
