@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import sysconfig
 import zipfile
 from pathlib import Path
 
@@ -113,9 +114,18 @@ def test_installed_wheel_builds_a_bare_site_outside_the_repository(
 ) -> None:
     venv = tmp_path / "venv"
     env = _clean_env()
-    _run([sys.executable, "-m", "venv", "--system-site-packages", str(venv)], cwd=tmp_path, env=env)
+    _run([sys.executable, "-m", "venv", str(venv)], cwd=tmp_path, env=env)
     python = venv / "bin" / "python"
-    # Dependencies come from the system site-packages; only lessonpress goes into the venv.
+    # Dependencies come from the environment running the tests -- a virtualenv or not -- through
+    # a .pth line (the .pth files there, this checkout's editable install among them, are not
+    # run from such a path); only lessonpress itself goes into the new venv.
+    purelib = _run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        cwd=tmp_path,
+        env=env,
+    )
+    ours = dict.fromkeys(sysconfig.get_paths()[key] for key in ("purelib", "platlib"))
+    (Path(purelib.strip()) / "_test_dependencies.pth").write_text("\n".join(ours) + "\n")
     _run(
         [
             str(python),
