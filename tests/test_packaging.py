@@ -90,6 +90,7 @@ def test_wheel_holds_the_package_and_its_command(wheel: Path) -> None:
     names = _names(wheel)
     assert "generator/__init__.py" in names
     assert "generator/__main__.py" in names
+    assert "generator/commands/reload.js" in names  # serve reads it beside its module
     assert not [n for n in names if n.startswith(("tests/", "node_modules/", "content/"))]
     with zipfile.ZipFile(wheel) as archive:
         (entry_points,) = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
