@@ -1,7 +1,5 @@
 """``python -m generator`` is the ``lessonpress`` command."""
 
-import sys
+from generator.cli import program
 
-from generator.cli import main
-
-sys.exit(main())
+program()

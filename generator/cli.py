@@ -8,10 +8,15 @@ Heavy modules are imported only once a command runs, so ``--help`` is instant.
 from __future__ import annotations
 
 import argparse
+import contextlib
+import ctypes
 import datetime as dt
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 
 def _jobs(value: str) -> int:
@@ -115,11 +120,62 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
+    handled = _stop_on_signals()
     try:
         return _dispatch(args)
+    except Stopped as stop:
+        print(f"interrupted ({signal.Signals(stop.signum).name})", file=sys.stderr)
+        return 128 + stop.signum
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    finally:
+        for signum, previous in handled.items():
+            signal.signal(signum, previous)
+
+
+def program() -> None:
+    """The ``lessonpress`` program: :func:`main`, and it stops when the process that started
+    it dies (as if its terminal hung up), so a dead parent never leaves a build running."""
+    if signal.getsignal(signal.SIGHUP) is not signal.SIG_IGN:  # nohup means: keep going
+        _hang_up_with_parent()
+    sys.exit(main())
+
+
+class Stopped(KeyboardInterrupt):
+    """SIGTERM or SIGHUP: stop as Ctrl-C does (workers and what cells started are killed,
+    temporary files removed, the previous site left as it was), exit 128 + the signal."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _raise_stopped(signum: int, frame: object) -> None:
+    raise Stopped(signum)
+
+
+def _stop_on_signals() -> dict[int, Any]:
+    """SIGTERM (timeout, CI cancellation, systemd) and SIGHUP end a command like Ctrl-C."""
+    if threading.current_thread() is not threading.main_thread():
+        return {}
+    handled: dict[int, Any] = {}
+    for signum in (signal.SIGTERM, signal.SIGHUP):
+        previous = signal.getsignal(signum)
+        if previous is signal.SIG_IGN:
+            continue
+        handled[signum] = previous
+        signal.signal(signum, _raise_stopped)
+    return handled
+
+
+def _hang_up_with_parent() -> None:
+    with contextlib.suppress(OSError, AttributeError):
+        libc = ctypes.CDLL(None, use_errno=True)
+        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGHUP, 0, 0, 0)
+
+
+_PR_SET_PDEATHSIG = 1
 
 
 def _dispatch(args: argparse.Namespace) -> int:

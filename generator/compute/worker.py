@@ -93,7 +93,11 @@ def _recv_frame(sock: socket.socket) -> dict[str, Any]:
 
 def zygote_main(control_fd: int, preload: list[str]) -> None:
     """Import ``preload``, then fork a worker per request until the build process leaves."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is the build's to handle
+    # Ctrl-C, SIGTERM and SIGHUP are the build's to handle: a signal sent to the whole group
+    # (a terminal, `timeout`) must not kill the zygote before it has ended every worker.
+    # The zygote ends when the build process closes the control socket (or dies: kill -9).
+    for signum in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(signum, signal.SIG_IGN)
     # Processes a cell detaches (new session, double fork) come back to us when their
     # worker ends, instead of to init, so they can be ended too.
     _become_subreaper()
@@ -154,6 +158,8 @@ def _fork_requested(
             signal.set_wakeup_fd(-1)
             signal.signal(signal.SIGCHLD, signal.SIG_DFL)
             signal.signal(signal.SIGINT, signal.default_int_handler)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.signal(signal.SIGHUP, signal.SIG_DFL)
             selector.close()
             for fd in (wake_r, wake_w, control.fileno()):
                 os.close(fd)

@@ -460,3 +460,95 @@ def test_ctrl_c_ends_workers_removes_temp_files_and_exits_130(
     assert wait_no_processes(runner.tag) == []
     assert runner.leftovers() == []
     assert digest(runner.out) == previous
+
+
+# --------------------------------------------------------------------------- every way a build is stopped
+
+# A cell that starts a process which would outlive it: the build must end it however it stops.
+LINGERING = (
+    "import subprocess, time\n"
+    "subprocess.Popen(['sleep', '300'])\n"
+    "subprocess.Popen(['sleep', '301'], start_new_session=True)\n"
+    "time.sleep(60)"
+)
+
+
+def _start_lingering_build(runner: Runner) -> tuple[subprocess.Popen[str], dict[str, str]]:
+    write_files(runner.src, small_site(1))
+    assert runner.build().returncode == 0
+    previous = digest(runner.out)
+    write_files(runner.src, {"content/posts/lingering.md": post("Lingering", cell=LINGERING)})
+    process = runner.start()
+    _wait_for_sleeps(runner, 2)
+    return process, previous
+
+
+def _wait_for_sleeps(runner: Runner, count: int) -> None:
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        if len([p for p in tagged_processes(runner.tag) if _comm(p) == "sleep"]) >= count:
+            return
+        time.sleep(0.05)
+    pytest.fail("the cell's processes never started")
+
+
+def _comm(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/comm").read_text().strip()
+    except OSError:
+        return ""
+
+
+@pytest.mark.parametrize(
+    ("signum", "code", "to_group"),
+    [
+        (signal.SIGTERM, 143, False),  # systemd, CI cancellation, kill
+        (signal.SIGTERM, 143, True),  # `timeout -s TERM`: the whole process group
+        (signal.SIGHUP, 129, True),  # the terminal went away
+        (signal.SIGINT, 130, True),  # Ctrl-C
+    ],
+    ids=["term", "term-group", "hup", "int"],
+)
+def test_a_signalled_build_ends_every_process_its_cells_started(
+    runner: Runner, signum: int, code: int, to_group: bool
+) -> None:
+    process, previous = _start_lingering_build(runner)
+    if to_group:
+        os.killpg(process.pid, signum)
+    else:
+        os.kill(process.pid, signum)
+    _, err = process.communicate(timeout=30)
+    assert process.returncode == code, err
+    assert "Traceback" not in err
+    assert err.strip().splitlines()[-1].startswith("interrupted")
+    assert wait_no_processes(runner.tag) == []
+    assert runner.leftovers() == []
+    assert digest(runner.out) == previous
+
+
+def test_a_build_killed_with_9_ends_every_process_its_cells_started(runner: Runner) -> None:
+    process, previous = _start_lingering_build(runner)
+    os.kill(process.pid, signal.SIGKILL)  # no handler runs: the zygote sees its socket close
+    process.communicate(timeout=30)
+    assert wait_no_processes(runner.tag) == []
+    assert digest(runner.out) == previous
+
+
+def test_a_build_whose_parent_dies_ends_every_process_its_cells_started(runner: Runner) -> None:
+    write_files(runner.src, small_site(1))
+    assert runner.build().returncode == 0
+    previous = digest(runner.out)
+    write_files(runner.src, {"content/posts/lingering.md": post("Lingering", cell=LINGERING)})
+    # A parent (a shell, a supervisor) that starts the build and then dies without a word.
+    parent = subprocess.Popen(
+        [sys.executable, "-c", "import subprocess, sys, time\n"
+         "subprocess.Popen(sys.argv[1:])\ntime.sleep(600)", *runner.command()],
+        cwd=runner.scratch, env=runner.env(), start_new_session=True,
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    _wait_for_sleeps(runner, 2)
+    os.kill(parent.pid, signal.SIGKILL)
+    parent.wait()
+    assert wait_no_processes(runner.tag, seconds=30) == []
+    assert runner.leftovers() == []
+    assert digest(runner.out) == previous
