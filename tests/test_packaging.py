@@ -94,7 +94,7 @@ def test_wheel_holds_the_package_and_its_command(wheel: Path) -> None:
     assert not [n for n in names if n.startswith(("tests/", "node_modules/", "content/"))]
     with zipfile.ZipFile(wheel) as archive:
         (entry_points,) = [n for n in names if n.endswith(".dist-info/entry_points.txt")]
-        assert "lessonpress = generator.cli:main" in archive.read(entry_points).decode()
+        assert "lessonpress = generator.cli:program" in archive.read(entry_points).decode()
 
 
 def test_chartjs_is_pinned_exactly_and_never_committed() -> None:

@@ -64,6 +64,7 @@ TABLE = """(figureId) => [...document.querySelectorAll(`#${figureId} table`)].ma
 
 @pytest.fixture(scope="module")
 def example_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    pytest.importorskip("torch", reason="the example lesson's cells use torch, an optional extra")
     src = tmp_path_factory.mktemp("lesson-src")
     shutil.copytree(REPO_ROOT / "content", src / "content")
     shutil.copy2(REPO_ROOT / "site.yml", src / "site.yml")

@@ -94,6 +94,7 @@ def site(tmp_path_factory: pytest.TempPathFactory):  # type: ignore[no-untyped-d
 
 
 def test_outputs_and_datasets_appear(site) -> None:  # type: ignore[no-untyped-def]
+    pytest.importorskip("torch")  # its cells use torch, an optional extra
     posts, results, diags, *_ = site
     result = results["content/posts/numeric.md"]
     assert errors_for(diags, posts["numeric"]) == []
@@ -193,6 +194,7 @@ def test_nan_names_post_dataset_and_column(site) -> None:  # type: ignore[no-unt
 
 
 def test_infinity_in_a_sweep(site) -> None:  # type: ignore[no-untyped-def]
+    pytest.importorskip("torch")  # its cells use torch, an optional extra
     posts, _, diags, *_ = site
     [error] = errors_for(diags, posts["inf"])
     assert error.line == line_of(posts["inf"], 0, "sweep(")
@@ -229,6 +231,7 @@ def test_memory_exhaustion_is_a_memory_error(site) -> None:  # type: ignore[no-u
 
 
 def test_failures_stay_local_in_a_parallel_build(site) -> None:  # type: ignore[no-untyped-def]
+    pytest.importorskip("torch")  # its cells use torch, an optional extra
     posts, results, diags, _, elapsed = site
     failing = {
         "raises",
@@ -249,6 +252,7 @@ def test_failures_stay_local_in_a_parallel_build(site) -> None:  # type: ignore[
 
 
 def test_torch_imports_under_the_memory_limit(tmp_path: Path) -> None:
+    pytest.importorskip("torch")  # its cells use torch, an optional extra
     # Not found by the import scan, so the zygote does not preload it: the worker imports torch
     # itself, under its memory limit.
     post = write_post(
@@ -305,6 +309,7 @@ dataset('words', w=words)
 
 
 def test_two_builds_give_byte_identical_datasets(tmp_path: Path) -> None:
+    pytest.importorskip("torch")  # its cells use torch, an optional extra
     posts = [write_post(tmp_path, f"p{i}", DETERMINISTIC) for i in range(3)]
     runs = []
     for _ in range(2):
@@ -316,6 +321,7 @@ def test_two_builds_give_byte_identical_datasets(tmp_path: Path) -> None:
 
 
 def test_the_build_process_never_imports_numpy_or_torch(tmp_path: Path) -> None:
+    pytest.importorskip("torch")  # its cells use torch, an optional extra
     script = textwrap.dedent(
         f"""
         import json, sys
