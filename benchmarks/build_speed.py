@@ -34,9 +34,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-CORPUS = Path(os.environ.get("LESSONPRESS_CORPUS", REPO.parent / "shared/bench/make_corpus.py"))
-if not CORPUS.is_file():
-    CORPUS = Path("/work/shared/bench/make_corpus.py")
+CORPUS = Path(__file__).resolve().parent / "make_corpus.py"  # the repo's own copy
 
 
 def run(cmd: list[str], cwd: Path | None = None) -> tuple[float, float]:

@@ -25,7 +25,7 @@ import time
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
-CORPUS = Path("/work/shared/bench/make_corpus.py")
+CORPUS = Path(__file__).resolve().parent / "make_corpus.py"  # the repo's own copy
 CHROMIUM = "/usr/bin/chromium"
 TARGET_MS = 300.0
 
