@@ -30,7 +30,6 @@ from generator.memo import StatSig, WrittenFiles, digest, stat_sig
 from generator.model import OutputFile
 from generator.paths import STATE_DIR
 
-TMP_PREFIX = ".lessonpress-tmp-"
 OLD_PREFIX = ".lessonpress-old-"
 STAGE_PREFIX = ".lessonpress-prev-"
 RENAME_EXCHANGE = 2
@@ -274,7 +273,7 @@ def _exchange(a: Path, b: Path) -> bool:
 
 
 def clean_leftovers(out: Path) -> None:
-    """Remove temp folders of killed builds; restore the site if a swap was interrupted."""
+    """Finish a swap a killed build interrupted: the site comes back, or the old copy goes."""
     parent = out.parent
     if not parent.is_dir():
         return
@@ -285,8 +284,6 @@ def clean_leftovers(out: Path) -> None:
                 os.rename(entry, out)
             else:
                 shutil.rmtree(entry, ignore_errors=True)
-        elif name.startswith(TMP_PREFIX + out.name + "-"):
-            shutil.rmtree(entry, ignore_errors=True)
 
 
 @contextmanager

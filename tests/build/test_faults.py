@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 
-from generator.output.writer import OLD_PREFIX, TMP_PREFIX
+from generator.output.writer import OLD_PREFIX
 from tests.helpers import generator_env, write_files
 
 TRIALS = 20
@@ -122,9 +122,7 @@ class Runner:
 
     def leftovers(self) -> list[str]:
         """Temporary entries next to the output folder or in TMPDIR."""
-        near = [
-            p.name for p in self.scratch.iterdir() if p.name.startswith((TMP_PREFIX, OLD_PREFIX))
-        ]
+        near = [p.name for p in self.scratch.iterdir() if p.name.startswith(OLD_PREFIX)]
         return sorted(near + [f"TMPDIR/{p.name}" for p in self.tmp.iterdir()])
 
 

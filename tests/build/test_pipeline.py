@@ -10,7 +10,7 @@ from urllib.parse import urljoin
 
 import pytest
 
-from generator.output.writer import TMP_PREFIX, clean_leftovers
+from generator.output.writer import OLD_PREFIX, clean_leftovers
 from tests.helpers import REPO_ROOT
 
 REPO = REPO_ROOT
@@ -88,7 +88,7 @@ def test_files_of_deleted_posts_do_not_survive(make_site, run_build) -> None:
     (source / "content/posts/second.md").unlink()
     assert run_build(source).code == 0
     assert not (source.parent / "site/posts/second").exists()
-    assert not [p for p in source.parent.iterdir() if p.name.startswith(TMP_PREFIX)]
+    assert not [p for p in source.parent.iterdir() if p.name.startswith(OLD_PREFIX)]
 
 
 @pytest.mark.parametrize("out", [".", "..", "content"])
@@ -248,7 +248,7 @@ def f(x):
 def test_killed_build_leftovers_are_removed(tmp_path: Path) -> None:
     out = tmp_path / "site"
     out.mkdir()
-    stale = tmp_path / f"{TMP_PREFIX}site-abc"
+    stale = tmp_path / f"{OLD_PREFIX}site-abc"  # a swap killed after the site was back
     stale.mkdir()
     (stale / "index.html").write_text("half")
     clean_leftovers(out)
