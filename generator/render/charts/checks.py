@@ -9,10 +9,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from generator.errors import Diagnostic
+from generator.errors import Diagnostic, did_you_mean
 from generator.jsnumber import js_number
 from generator.render.charts.data import Bound, Resolver, Source, is_number
-from generator.render.charts.spec import ChartSpec, DataRef, did_you_mean
+from generator.render.charts.spec import ChartSpec, DataRef
 
 
 class Check:

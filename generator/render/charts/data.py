@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from generator.compute.datasets import dataset_to_csv, dataset_to_json
-from generator.errors import Diagnostic
+from generator.errors import Diagnostic, did_you_mean
 from generator.jsnumber import cell_text, js_number
 from generator.model import Columns, Dataset, OutputFile, Post, Scalar
 from generator.paths import data_path
-from generator.render.charts.spec import DataRef, Series, did_you_mean
+from generator.render.charts.spec import DataRef, Series
 
 _INT = re.compile(r"^[+-]?\d+$")
 

@@ -11,10 +11,11 @@ import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from generator.errors import did_you_mean
 from generator.model import Scalar
 from generator.render.charts.checks import Check
 from generator.render.charts.data import Bound, Source, format_value, is_number
-from generator.render.charts.spec import ChartSpec, did_you_mean
+from generator.render.charts.spec import ChartSpec
 
 _TOKEN = re.compile(r"\{\{|\}\}|\{([^{}]*)\}|[{}]")
 _FIELD = re.compile(r"^\s*([^\[\]:]+?)\s*(?:\[\s*(-?\d+)\s*\])?\s*(?::\s*\.(\d{1,2})([fge]))?\s*$")

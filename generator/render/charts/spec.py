@@ -8,14 +8,13 @@ line of every key). Whether the data exist and fit is checked by
 from __future__ import annotations
 
 import datetime as dt
-import difflib
 import math
 import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from generator.errors import Diagnostic
+from generator.errors import Diagnostic, did_you_mean
 from generator.model import ChartBlock
 from generator.yamlsafe import YamlProblem, load_yaml_paths
 
@@ -310,17 +309,6 @@ _TOP_KEYS: dict[str, Callable[[Any], Any]] = {
 
 KNOWN_KEYS = tuple(_TOP_KEYS)
 SERIES_KEYS = tuple(_SERIES_KEYS)
-
-
-def did_you_mean(word: str, choices: Any) -> str:
-    """`` (did you mean 'x'?)`` for the closest choice, or ``""``."""
-    options = [str(c) for c in choices]
-    match = difflib.get_close_matches(str(word), options, n=1, cutoff=0.6)
-    if not match:  # case or separator slips: "xLabel", "x-label"
-        folded = {re.sub(r"[^a-z0-9]", "", o.lower()): o for o in options}
-        hit = folded.get(re.sub(r"[^a-z0-9]", "", str(word).lower()))
-        match = [hit] if hit else []
-    return f" (did you mean '{match[0]}'?)" if match else ""
 
 
 def _shown(v: Any) -> str:
