@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -67,6 +68,16 @@ def run_generator(
         timeout=timeout,
         check=False,
     )
+
+
+def build_example_site(scratch: Path) -> tuple[Path, subprocess.CompletedProcess[str]]:
+    """The repository's own site (``content/`` + ``site.yml``) copied into ``scratch`` and
+    built (so no cache or output lands in the repository): the output folder and the run."""
+    src = scratch / "src"
+    shutil.copytree(REPO_ROOT / "content", src / "content")
+    shutil.copy2(REPO_ROOT / "site.yml", src / "site.yml")
+    out = scratch / "site"
+    return out, build_site(src, out)
 
 
 def build_site(

@@ -8,14 +8,13 @@ on 127.0.0.1 by the ``serve_dir`` fixture.
 from __future__ import annotations
 
 import json
-import shutil
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.helpers import REPO_ROOT, BrowserLog, build_site, check_seed_chart
+from tests.helpers import BrowserLog, check_seed_chart
 
 LESSON = "posts/linear-regression-interactive/"
 CSV_POST = "posts/crop-yield-data/"
@@ -60,18 +59,6 @@ TABLE = """(figureId) => [...document.querySelectorAll(`#${figureId} table`)].ma
   head: [...t.tHead.rows[0].cells].map((c) => c.textContent),
   rows: [...t.tBodies[0].rows].map((r) => [...r.cells].map((c) => c.textContent)),
 }))"""
-
-
-@pytest.fixture(scope="module")
-def example_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    pytest.importorskip("torch", reason="the example lesson's cells use torch, an optional extra")
-    src = tmp_path_factory.mktemp("lesson-src")
-    shutil.copytree(REPO_ROOT / "content", src / "content")
-    shutil.copy2(REPO_ROOT / "site.yml", src / "site.yml")
-    out = src.parent / f"{src.name}-site"
-    result = build_site(src, out)
-    assert result.returncode == 0, result.stdout + result.stderr
-    return out
 
 
 @pytest.fixture

@@ -11,14 +11,13 @@ import html
 import json
 import math
 import re
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
 
-from tests.helpers import REPO_ROOT, build_site
+from tests.helpers import build_example_site
 
 pytestmark = pytest.mark.slow
 
@@ -80,11 +79,7 @@ def _number_after(label: str, text: str) -> float:
 
 @pytest.fixture(scope="module")
 def example(tmp_path_factory: pytest.TempPathFactory) -> Example:
-    src = tmp_path_factory.mktemp("example")
-    shutil.copytree(REPO_ROOT / "content", src / "content")
-    shutil.copy2(REPO_ROOT / "site.yml", src / "site.yml")
-    out = src.parent / f"{src.name}-site"
-    result = build_site(src, out)
+    out, result = build_example_site(tmp_path_factory.mktemp("example"))
     return Example(out, result.stdout, result.stderr, result.returncode)
 
 
