@@ -434,7 +434,7 @@ def parse_chart(block: ChartBlock, rel: str) -> tuple[ChartSpec | None, list[Dia
             and not (series and all(_has(s, key) for s in series))
         ):
             check.error((), f"chart needs `{key}`")
-    if not series and "y" not in value:
+    if not series and "y" not in value and "series" not in value:  # a bad series is reported
         check.error((), "chart needs `y` (or a `series` list)")
     if check.problems:
         return None, check.problems
@@ -460,7 +460,9 @@ def _series(check: _Checker, top: Mapping[str, Any], raw: Any) -> list[Series]:
             check.error(path, f"each series must be a mapping, got {_shown(item)}")
             continue
         fields = check.fields(item, _SERIES_KEYS, path)
-        if "y" not in fields and "y" not in item:
+        if "y" in item and "y" not in fields:
+            continue  # its bad value is already reported
+        if "y" not in fields:
             if len(ys) != 1:
                 check.error(path, "series needs `y` (a column name)")
                 continue

@@ -802,3 +802,8 @@ def test_a_list_of_y_columns_makes_one_series_each(tmp_path: Path) -> None:
     assert [s["palette"] for s in cfg["series"]] == [1, 2]
     assert cfg["chart"]["options"]["plugins"]["legend"] == {"display": True}
     assert Page(result.html).rows() == [["1", "3", "5"], ["2", "4", "6"]]
+
+
+def test_a_series_y_that_is_not_a_column_name_is_reported_once(tmp_path: Path) -> None:
+    source = "data: points\nx: x\nseries:\n  - y: 1\n"
+    assert errors(render(tmp_path, source)) == [f"{REL}:23: 'y' must be a column name, got 1"]
