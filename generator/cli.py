@@ -1,7 +1,8 @@
 """Command line: ``lessonpress build|serve|new|check``.
 
 Parses arguments and hands them to the command's module in ``generator/commands/``.
-Exit codes: 0 built, 1 content errors (all reported), 2 usage error, 130 interrupted.
+Exit codes: 0 built, 1 content errors (all reported), 2 usage error, 128 + the signal
+when stopped by one (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP or the parent's death).
 Heavy modules are imported only once a command runs, so ``--help`` is instant.
 """
 
@@ -124,7 +125,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return _dispatch(args)
     except Stopped as stop:
-        print(f"interrupted ({signal.Signals(stop.signum).name})", file=sys.stderr)
+        name = "" if stop.signum == signal.SIGINT else f" ({signal.Signals(stop.signum).name})"
+        print(f"interrupted{name}", file=sys.stderr)
         return 128 + stop.signum
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
@@ -143,7 +145,7 @@ def program() -> None:
 
 
 class Stopped(KeyboardInterrupt):
-    """SIGTERM or SIGHUP: stop as Ctrl-C does (workers and what cells started are killed,
+    """Ctrl-C, SIGTERM or SIGHUP: stop (workers and what cells started are killed,
     temporary files removed, the previous site left as it was), exit 128 + the signal."""
 
     def __init__(self, signum: int) -> None:
@@ -151,16 +153,25 @@ class Stopped(KeyboardInterrupt):
         self.signum = signum
 
 
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+
+
 def _raise_stopped(signum: int, frame: object) -> None:
+    # Only the first stops the command; the rest must not cut its clean-up short:
+    # `timeout` signals the build and then its whole group, and people press Ctrl-C twice.
+    for other in _STOP_SIGNALS:
+        if signal.getsignal(other) is _raise_stopped:
+            signal.signal(other, signal.SIG_IGN)
     raise Stopped(signum)
 
 
 def _stop_on_signals() -> dict[int, Any]:
-    """SIGTERM (timeout, CI cancellation, systemd) and SIGHUP end a command like Ctrl-C."""
+    """Ctrl-C, SIGTERM (timeout, CI cancellation, systemd) and SIGHUP end a command alike.
+    A signal ignored when we started stays ignored (``nohup``; ``&`` in a script)."""
     if threading.current_thread() is not threading.main_thread():
         return {}
     handled: dict[int, Any] = {}
-    for signum in (signal.SIGTERM, signal.SIGHUP):
+    for signum in _STOP_SIGNALS:
         previous = signal.getsignal(signum)
         if previous is signal.SIG_IGN:
             continue
