@@ -17,7 +17,7 @@ import subprocess
 import sys
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from pathlib import Path
 
 import pytest
@@ -94,10 +94,14 @@ class Runner:
         return [sys.executable, "-m", "generator", "build", "--source", str(src), "--out", str(out), *args]  # fmt: skip
 
     def start(
-        self, *args: str, preexec: Callable[[], None] | None = None, **where: Path
+        self,
+        *args: str,
+        preexec: Callable[[], None] | None = None,
+        prefix: Sequence[str] = (),
+        **where: Path,
     ) -> subprocess.Popen[str]:
         return subprocess.Popen(
-            self.command(*args, **where),
+            [*prefix, *self.command(*args, **where)],
             cwd=self.scratch,
             env=self.env(),
             stdout=subprocess.PIPE,
@@ -492,20 +496,25 @@ def test_ctrl_c_ends_workers_removes_temp_files_and_exits_130(runner: Runner, mo
 
 # A cell that starts a process which would outlive it: the build must end it however it stops.
 LINGERING = (
-    "import subprocess, time\n"
+    "import subprocess, sys, time\n"
     "subprocess.Popen(['sleep', '300'])\n"
     "subprocess.Popen(['sleep', '301'], start_new_session=True)\n"
+    'daemon = \'import os\\nif os.fork() == 0:\\n    os.setsid()\\n    os.execvp("sleep", ["sleep", "302"])\'\n'
+    "subprocess.Popen([sys.executable, '-c', daemon]).wait()\n"  # a double-forked daemon
     "time.sleep(60)"
 )
+SLEEPS = 3  # the processes LINGERING leaves running
 
 
-def _start_lingering_build(runner: Runner) -> tuple[subprocess.Popen[str], dict[str, str]]:
+def _start_lingering_build(
+    runner: Runner, prefix: Sequence[str] = ()
+) -> tuple[subprocess.Popen[str], dict[str, str]]:
     write_files(runner.src, small_site(1))
     assert runner.build().returncode == 0
     previous = digest(runner.out)
     write_files(runner.src, {"content/posts/lingering.md": post("Lingering", cell=LINGERING)})
-    process = runner.start()
-    _wait_for_sleeps(runner, 2)
+    process = runner.start(prefix=prefix)
+    _wait_for_sleeps(runner, SLEEPS)
     return process, previous
 
 
@@ -545,8 +554,23 @@ def test_a_signalled_build_ends_every_process_its_cells_started(
         os.kill(process.pid, signum)
     _, err = process.communicate(timeout=30)
     assert process.returncode == code, err
-    assert "Traceback" not in err
-    assert err.strip().splitlines()[-1].startswith("interrupted")
+    said = (
+        "interrupted" if signum == signal.SIGINT else f"interrupted ({signal.Signals(signum).name})"
+    )
+    assert err.splitlines() == [said]  # one line, no traceback
+    assert wait_no_processes(runner.tag) == []
+    assert runner.leftovers() == []
+    assert digest(runner.out) == previous
+
+
+def test_timeout_stopping_a_build_ends_every_process_its_cells_started(runner: Runner) -> None:
+    """`timeout` sends its signal to the build, then to the build's whole group: the second
+    must not cut the first one's clean-up short."""
+    process, previous = _start_lingering_build(runner, prefix=("timeout", "-s", "TERM", "600"))
+    os.kill(process.pid, signal.SIGTERM)  # as when its time is up, without waiting 600 s
+    _, err = process.communicate(timeout=30)
+    assert process.returncode == 143, err
+    assert err.splitlines() == ["interrupted (SIGTERM)"]
     assert wait_no_processes(runner.tag) == []
     assert runner.leftovers() == []
     assert digest(runner.out) == previous
@@ -572,7 +596,7 @@ def test_a_build_whose_parent_dies_ends_every_process_its_cells_started(runner: 
         cwd=runner.scratch, env=runner.env(), start_new_session=True,
         stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
     )  # fmt: skip
-    _wait_for_sleeps(runner, 2)
+    _wait_for_sleeps(runner, SLEEPS)
     os.kill(parent.pid, signal.SIGKILL)
     parent.wait()
     assert wait_no_processes(runner.tag, seconds=30) == []
