@@ -602,3 +602,43 @@ def test_a_build_whose_parent_dies_ends_every_process_its_cells_started(runner: 
     assert wait_no_processes(runner.tag, seconds=30) == []
     assert runner.leftovers() == []
     assert digest(runner.out) == previous
+
+
+def _render_workers(runner: Runner, build: int) -> list[int]:
+    """Tagged processes other than the build: with no cells, its forked render workers."""
+    return [pid for pid in tagged_processes(runner.tag) if pid != build]
+
+
+@pytest.mark.parametrize(
+    ("signum", "said"),
+    [
+        (signal.SIGKILL, None),
+        (signal.SIGINT, "interrupted"),
+        (signal.SIGTERM, "interrupted (SIGTERM)"),
+    ],
+    ids=["kill-9", "int", "term"],
+)
+def test_a_build_stopped_while_rendering_leaves_no_render_worker(
+    runner: Runner, signum: int, said: str | None
+) -> None:
+    write_files(runner.src, small_site(1))
+    assert runner.build().returncode == 0
+    previous = digest(runner.out)
+    # Enough pages that they are rendered on every core (generator.forkmap).
+    many = {f"content/posts/many-{i}.md": post(f"Many {i}", "word " * 3000) for i in range(60)}
+    write_files(runner.src, many)
+    process = runner.start("-j", "2")
+    deadline = time.monotonic() + 60
+    while not _render_workers(runner, process.pid) and time.monotonic() < deadline:
+        assert process.poll() is None, "the build ended before it forked its render workers"
+        time.sleep(0.01)
+    if signum == signal.SIGINT:
+        os.killpg(process.pid, signum)  # Ctrl-C reaches the workers too
+    else:
+        os.kill(process.pid, signum)
+    _, err = process.communicate(timeout=60)
+    if said is not None:
+        assert (process.returncode, err.splitlines()) == (128 + signum, [said])
+        assert runner.leftovers() == []
+    assert wait_no_processes(runner.tag) == []
+    assert digest(runner.out) == previous
