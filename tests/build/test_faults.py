@@ -642,3 +642,31 @@ def test_a_build_stopped_while_rendering_leaves_no_render_worker(
         assert runner.leftovers() == []
     assert wait_no_processes(runner.tag) == []
     assert digest(runner.out) == previous
+
+
+SWALLOWED = """
+import os, signal, time
+from generator.cli import Stopped, _StopSignals
+_StopSignals.install()
+class Dropped:
+    def __del__(self):  # Python cannot raise here: it prints "Exception ignored" and goes on
+        os.kill(os.getpid(), signal.SIGTERM)
+try:
+    Dropped()
+    time.sleep(30)
+    print("the stop was lost")
+except Stopped as stop:
+    print("stopped", stop.signum)
+"""
+
+
+def test_a_stop_signal_python_swallows_is_raised_again() -> None:
+    result = subprocess.run(
+        [sys.executable, "-c", SWALLOWED],
+        env=generator_env(),
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=False,
+    )
+    assert (result.stdout, result.stderr) == (f"stopped {signal.SIGTERM}\n", "")
