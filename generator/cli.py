@@ -1,7 +1,8 @@
 """Command line: ``lessonpress build|serve|new|check``.
 
 Parses arguments and hands them to the command's module in ``generator/commands/``.
-Exit codes: 0 built, 1 content errors (all reported), 2 usage error, 130 interrupted.
+Exit codes: 0 built, 1 content errors (all reported), 2 usage error, 128 + the signal
+when stopped by one (130 Ctrl-C, 143 SIGTERM, 129 SIGHUP or the parent's death).
 Heavy modules are imported only once a command runs, so ``--help`` is instant.
 """
 
@@ -11,6 +12,7 @@ import argparse
 import contextlib
 import ctypes
 import datetime as dt
+import os
 import signal
 import sys
 import threading
@@ -120,18 +122,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 2
-    handled = _stop_on_signals()
+    stop = _StopSignals.install()
     try:
         return _dispatch(args)
-    except Stopped as stop:
-        print(f"interrupted ({signal.Signals(stop.signum).name})", file=sys.stderr)
-        return 128 + stop.signum
+    except Stopped as stopped:
+        signum = stopped.signum
+        name = "" if signum == signal.SIGINT else f" ({signal.Signals(signum).name})"
+        print(f"interrupted{name}", file=sys.stderr)
+        return 128 + signum
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
     finally:
-        for signum, previous in handled.items():
-            signal.signal(signum, previous)
+        if stop is not None:
+            stop.uninstall()
 
 
 def program() -> None:
@@ -143,7 +147,7 @@ def program() -> None:
 
 
 class Stopped(KeyboardInterrupt):
-    """SIGTERM or SIGHUP: stop as Ctrl-C does (workers and what cells started are killed,
+    """Ctrl-C, SIGTERM or SIGHUP: stop (workers and what cells started are killed,
     temporary files removed, the previous site left as it was), exit 128 + the signal."""
 
     def __init__(self, signum: int) -> None:
@@ -151,22 +155,68 @@ class Stopped(KeyboardInterrupt):
         self.signum = signum
 
 
-def _raise_stopped(signum: int, frame: object) -> None:
-    raise Stopped(signum)
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
-def _stop_on_signals() -> dict[int, Any]:
-    """SIGTERM (timeout, CI cancellation, systemd) and SIGHUP end a command like Ctrl-C."""
-    if threading.current_thread() is not threading.main_thread():
-        return {}
-    handled: dict[int, Any] = {}
-    for signum in (signal.SIGTERM, signal.SIGHUP):
-        previous = signal.getsignal(signum)
-        if previous is signal.SIG_IGN:
-            continue
-        handled[signum] = previous
-        signal.signal(signum, _raise_stopped)
-    return handled
+class _StopSignals:
+    """Ctrl-C, SIGTERM (timeout, CI cancellation, systemd) and SIGHUP end a command alike,
+    by raising :class:`Stopped` in this process's main thread. A signal ignored when we
+    started stays ignored (``nohup``; ``&`` in a script)."""
+
+    def __init__(self) -> None:
+        self.owner = os.getpid()
+        self.previous: dict[int, Any] = {}
+        self.unraisable = sys.unraisablehook
+
+    @classmethod
+    def install(cls) -> _StopSignals | None:
+        if threading.current_thread() is not threading.main_thread():
+            return None
+        stop = cls()
+        for signum in _STOP_SIGNALS:
+            previous = signal.getsignal(signum)
+            if previous is not signal.SIG_IGN:
+                stop.previous[signum] = previous
+                signal.signal(signum, stop.handle)
+        sys.unraisablehook = stop.swallowed
+        return stop
+
+    def uninstall(self) -> None:
+        for signum, previous in self.previous.items():
+            signal.signal(signum, previous)
+        sys.unraisablehook = self.unraisable
+
+    def handle(self, signum: int, frame: object) -> None:
+        if os.getpid() != self.owner:
+            return  # a fork not yet on its own handlers (a render worker): its parent stops
+        if _stopping():
+            return  # `timeout` signals the build, then its group: let the first clean-up run
+        raise Stopped(signum)
+
+    def swallowed(self, unraisable: Any) -> None:
+        """Where Python cannot raise (a ``__del__``, an at-fork hook) it prints and drops
+        the exception: a stop landing there would be lost. The signal comes again a moment
+        later, from another thread (from here it would be raised here, and dropped again)."""
+        stopped = unraisable.exc_value
+        if isinstance(stopped, Stopped) and os.getpid() == self.owner:
+            again = threading.Timer(_AGAIN_SECONDS, os.kill, (self.owner, stopped.signum))
+            again.daemon = True
+            again.start()
+        else:
+            self.unraisable(unraisable)
+
+
+_AGAIN_SECONDS = 0.05
+
+
+def _stopping() -> bool:
+    """Whether the code running now handles a stop (in an ``except``, ``finally``, ``__exit__``)."""
+    problem = sys.exc_info()[1]
+    while problem is not None:
+        if isinstance(problem, Stopped):
+            return True
+        problem = problem.__context__
+    return False
 
 
 def _hang_up_with_parent() -> None:

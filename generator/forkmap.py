@@ -7,6 +7,10 @@ such as a warm Jinja environment) and only their results travel back.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
+import os
+import signal
 from collections.abc import Callable, Iterator, Sequence
 from typing import TypeVar, cast
 
@@ -21,6 +25,34 @@ _calls: Sequence[Callable[[], object]] = ()
 
 def _call(index: int) -> object:
     return _calls[index]()
+
+
+@contextlib.contextmanager
+def _stops_held() -> Iterator[None]:
+    """Ctrl-C, SIGTERM and SIGHUP wait (pending) while the pool starts: a stop between its
+    forks and its manager thread's start breaks it ("cannot join thread before it is started")."""
+    held = signal.pthread_sigmask(signal.SIG_BLOCK, _STOPS)
+    try:
+        yield
+    finally:
+        signal.pthread_sigmask(signal.SIG_SETMASK, held)
+
+
+def _worker_start(parent: int) -> None:
+    """Stopping is the parent's to handle (Ctrl-C reaches the whole group: a worker would
+    print a traceback), and a worker ends when its parent does, even one killed with -9:
+    otherwise it would wait for more work for ever (it holds its queue's other end)."""
+    for signum in _STOPS:
+        signal.signal(signum, signal.SIG_IGN)
+    signal.pthread_sigmask(signal.SIG_UNBLOCK, _STOPS)  # held since the fork: see _stops_held
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    if os.getppid() != parent:
+        os._exit(1)
+
+
+_PR_SET_PDEATHSIG = 1
+_STOPS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 def fork_map(calls: Sequence[Callable[[], T]], jobs: int) -> Iterator[T]:
@@ -39,8 +71,19 @@ def fork_map(calls: Sequence[Callable[[], T]], jobs: int) -> Iterator[T]:
 
     _calls = calls
     try:
-        with ProcessPoolExecutor(max_workers=jobs, mp_context=get_context("fork")) as pool:
+        with ProcessPoolExecutor(
+            max_workers=jobs,
+            mp_context=get_context("fork"),
+            initializer=_worker_start,
+            initargs=(os.getpid(),),
+        ) as pool:
             chunk = max(1, len(calls) // (jobs * 8))
-            yield from cast(Iterator[T], pool.map(_call, range(len(calls)), chunksize=chunk))
+            with _stops_held():  # map submits every call: the workers start now
+                results = pool.map(_call, range(len(calls)), chunksize=chunk)
+            try:
+                yield from cast(Iterator[T], results)
+            except BaseException:  # stopped, or a call failed: what has not started never will
+                pool.shutdown(cancel_futures=True)
+                raise
     finally:
         _calls = ()

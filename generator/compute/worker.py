@@ -28,7 +28,6 @@ from __future__ import annotations
 import ast
 import builtins
 import contextlib
-import ctypes
 import importlib
 import io
 import json
@@ -46,12 +45,10 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from generator.compute import datasets
+from generator.compute import datasets, reaper
 
 JOB_ID_SIZE = 16
 _HEADER = struct.Struct("!I")
-_PR_SET_PDEATHSIG = 1
-_PR_SET_CHILD_SUBREAPER = 36
 _PACKAGE = Path(__file__).resolve().parent
 
 
@@ -100,7 +97,7 @@ def zygote_main(control_fd: int, preload: list[str]) -> None:
         signal.signal(signum, signal.SIG_IGN)
     # Processes a cell detaches (new session, double fork) come back to us when their
     # worker ends, instead of to init, so they can be ended too.
-    _become_subreaper()
+    reaper.become_subreaper()
     sys.path[:] = [p for p in sys.path if p not in ("", ".")]
     for name in preload:
         # A module that fails here fails again, with a line number, in the cell.
@@ -131,7 +128,7 @@ def zygote_main(control_fd: int, preload: list[str]) -> None:
         for pid in started:
             with contextlib.suppress(OSError):
                 os.killpg(pid, signal.SIGKILL)
-        _kill_descendants()  # and what detached itself from them
+        reaper.end_descendants()  # and what detached itself from them
 
 
 def _fork_requested(
@@ -188,48 +185,9 @@ def _reap(control: socket.socket, jobs: dict[int, str]) -> None:
         if job is not None:
             control.sendall(f"X {job} {os.waitstatus_to_exitcode(status)}\n".encode())
     # Anything else that is our child was left behind by a worker that has ended.
-    for orphan in _children(os.getpid()) - set(jobs):
+    for orphan in reaper.children(os.getpid()) - set(jobs):
         with contextlib.suppress(OSError):
             os.kill(orphan, signal.SIGKILL)
-
-
-def _become_subreaper() -> None:
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL(None, use_errno=True).prctl(_PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
-
-
-def _parents() -> dict[int, int]:
-    """pid -> parent pid of every process we can see, from /proc."""
-    parents = {}
-    for entry in os.scandir("/proc"):
-        if not entry.name.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry.name}/stat", "rb") as handle:
-                stat = handle.read()
-        except OSError:
-            continue
-        # The command name may hold spaces and parentheses: fields follow the last ")".
-        fields = stat[stat.rfind(b")") + 2 :].split()
-        parents[int(entry.name)] = int(fields[1])
-    return parents
-
-
-def _children(pid: int) -> set[int]:
-    return {child for child, parent in _parents().items() if parent == pid}
-
-
-def _kill_descendants() -> None:
-    """SIGKILL every process below this one, whatever session or group it moved to."""
-    parents = _parents()
-    below: set[int] = set()
-    frontier = {os.getpid()}
-    while frontier:
-        frontier = {p for p, parent in parents.items() if parent in frontier} - below
-        below |= frontier
-    for pid in below:
-        with contextlib.suppress(OSError):
-            os.kill(pid, signal.SIGKILL)
 
 
 # --------------------------------------------------------------------------- worker
@@ -237,10 +195,8 @@ def _kill_descendants() -> None:
 
 def _isolate(zygote: int) -> None:
     os.setsid()  # own process group: killpg reaches every process the cells start
-    _become_subreaper()  # and detached ones come back here, for _kill_descendants
-    with contextlib.suppress(OSError, AttributeError):
-        libc = ctypes.CDLL(None, use_errno=True)
-        libc.prctl(_PR_SET_PDEATHSIG, signal.SIGKILL, 0, 0, 0)
+    reaper.become_subreaper()  # and detached ones come back here, to be ended with it
+    reaper.die_with_parent()
     if os.getppid() != zygote:
         os._exit(70)
     with contextlib.suppress(OSError), open("/proc/self/oom_score_adj", "w") as f:
@@ -266,7 +222,7 @@ def worker_main(fd: int, zygote: int) -> int:
     runner.run()
     sock.sendall(encode_frame({"t": "done", "datasets": runner.published}))
     # End whatever the cells left running (detached ones too), then the worker itself.
-    _kill_descendants()
+    reaper.kill_descendants()
     os.killpg(0, signal.SIGKILL)
     return 0
 
@@ -437,11 +393,11 @@ class _Runner:
         self._publish(datasets.make_sweep(name, param, values, fn, self.digits, self.rel))
 
     def _note_children(self, line: int) -> None:
-        for pid in _running_children():
+        for pid in reaper.running_children():
             self.children_seen.setdefault(pid, line)
 
     def _warn_children(self) -> None:
-        alive = set(_running_children())
+        alive = set(reaper.running_children())
         lines = sorted({line for pid, line in self.children_seen.items() if pid in alive})
         for line in lines:
             self.send(
@@ -462,20 +418,6 @@ def _short_path(path: str, site_root: str) -> str:
     with contextlib.suppress(ValueError):
         return Path(path).relative_to(site_root).as_posix()
     return path
-
-
-def _running_children() -> list[int]:
-    pids: list[int] = []
-    with contextlib.suppress(OSError):
-        for task in os.listdir("/proc/self/task"):
-            with open(f"/proc/self/task/{task}/children") as f:
-                pids.extend(int(p) for p in f.read().split())
-    running = []
-    for pid in pids:
-        with contextlib.suppress(OSError), open(f"/proc/{pid}/stat") as f:
-            if f.read().rpartition(")")[2].split()[0] != "Z":
-                running.append(pid)
-    return running
 
 
 def _seed(seed: int, modules: list[str], threads: int) -> None:
