@@ -13,8 +13,8 @@ import re
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
-_OPEN = re.compile(r"^(?P<indent>[ \t]*(?:>[ \t]*)*)(?P<fence>`{3,}|~{3,})\s*(?P<info>.*?)\s*$")
-_PREFIX = re.compile(r"[ \t]*(?:>[ \t]*)*")
+_OPEN = re.compile(r"^(?P<indent>[ \t]*+(?:>[ \t]*+)*+)(?P<fence>`{3,}|~{3,})\s*(?P<info>.*?)\s*$")
+_PREFIX = re.compile(r"[ \t]*+(?:>[ \t]*+)*+")
 
 
 @dataclass(frozen=True)
@@ -33,6 +33,8 @@ class Fence:
 
 def opening(line: str) -> re.Match[str] | None:
     """The fence ``line`` opens (groups ``indent``, ``fence``, ``info``), or None."""
+    if "```" not in line and "~~~" not in line:
+        return None
     match = _OPEN.match(line)
     if match is None or (match["fence"][0] == "`" and "`" in match["info"]):
         return None

@@ -39,6 +39,9 @@ class SiteConfig:
     inline_data_limit: int = 50_000
     # Heap limit of each compute worker in MiB (None: a share of the machine's memory).
     compute_memory_mb: int | None = None
+    # Markdown dialect of every post: "commonmark", "kramdown", or "" (by where a post
+    # lives: kramdown in a Jekyll site's folders, CommonMark in content/).
+    markdown: str = ""
     # Where config came from: "site.yml", "_config.yml" or "" (defaults).
     config_file: str = ""
     extra: Mapping[str, Any] = field(default_factory=dict)

@@ -15,8 +15,9 @@ from dataclasses import dataclass
 # Any placeholder token, ours or another pass's (LPCELL0001X, LPMATH0002X, ...).
 TOKEN_TEXT = r"LP[A-Z]+\d+X"
 TOKEN = re.compile(TOKEN_TEXT)
-# The tokens content puts where a cell's or a chart's fenced block stood.
-BLOCK_TOKEN_TEXT = r"LP(?:CELL|CHART)\d+X"
+# The tokens that stand for a whole block: a cell, a chart (put by content where their
+# fenced block stood), a raw HTML embed (put by the CommonMark renderer).
+BLOCK_TOKEN_TEXT = r"LP(?:CELL|CHART|EMBED)\d+X"
 
 
 def cell_token(index: int) -> str:

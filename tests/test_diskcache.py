@@ -9,7 +9,7 @@ import pytest
 
 from generator import diskcache
 from generator.diskcache import BATCH, FILE, DiskCache
-from generator.render import markdown
+from generator.render import commonmark
 from tests.helpers import write_files
 
 
@@ -87,13 +87,13 @@ def test_builds_cache_bodies_in_one_file_and_survive_a_damaged_one(
     render = source / ".lessonpress" / "render"
     assert sorted(p.name for p in render.iterdir()) == [FILE]
     rendered: list[str] = []
-    real = markdown.MarkdownRenderer.render
+    real = commonmark.CommonMarkRenderer.render
 
     def counting(self, post, **kw):  # type: ignore[no-untyped-def]
         rendered.append(post.rel)
         return real(self, post, **kw)
 
-    monkeypatch.setattr(markdown.MarkdownRenderer, "render", counting)
+    monkeypatch.setattr(commonmark.CommonMarkRenderer, "render", counting)
     (source / ".lessonpress" / "memo.pickle").unlink()  # only the cache can help now
     assert run_build(source, out=tmp_path / "two").code == 0
     assert rendered == []  # every body came from the cache

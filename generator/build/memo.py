@@ -80,7 +80,7 @@ def _no_gc() -> Iterator[None]:
 
 def save_memo(state: Path, memo: Memo) -> None:
     """Keep ``memo`` for the next build (atomically; the warm Markdown is not kept)."""
-    warm, memo.render.markdown = memo.render.markdown, None
+    warm, memo.render.engines = memo.render.engines, None
     tmp = state / f".{FILE}.{os.getpid()}"
     # Not a rename over the old file: ext4 would first flush the new one to disk
     # (auto_da_alloc), which costs more than the rest of an edit's rebuild. The old one is
@@ -99,7 +99,7 @@ def save_memo(state: Path, memo: Memo) -> None:
         tmp.unlink(missing_ok=True)  # a memo that cannot be saved only costs time
     finally:
         old.join()
-        memo.render.markdown = warm
+        memo.render.engines = warm
 
 
 def _remove(path: Path) -> None:

@@ -57,6 +57,36 @@ def _permalink(value: Any) -> str:
     return text
 
 
+DIALECTS = ("commonmark", "kramdown")
+# Jekyll's markdown: setting -> our dialect (jekyll-commonmark and its GitHub Pages flavour
+# are CommonMark + GFM).
+JEKYLL_MARKDOWN = {
+    "kramdown": "kramdown",
+    "commonmark": "commonmark",
+    "commonmarkghpages": "commonmark",
+    "gfm": "commonmark",
+}
+
+
+def _dialect(value: Any) -> str:
+    text = _text(value).strip().lower()
+    if text not in DIALECTS:
+        raise ConfigValueError(
+            f"must be one of {', '.join(DIALECTS)}, got {value!r}{did_you_mean(text, DIALECTS)}"
+        )
+    return text
+
+
+def _jekyll_markdown(value: Any) -> str:
+    text = _text(value).strip()
+    found = JEKYLL_MARKDOWN.get(text.lower())
+    if found is None:
+        raise ConfigValueError(
+            f"Markdown processor {text!r} is not one lessonpress has: use kramdown or CommonMark"
+        )
+    return found
+
+
 def split_base_url(value: str) -> tuple[str, str]:
     """``https://x.org/lessons`` -> (``https://x.org``, ``/lessons/``); ``/a`` -> ("", "/a/")."""
     parts = urlsplit(value.strip())
@@ -76,6 +106,7 @@ SITE_KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "float_digits": ("float_digits", _positive_int),
     "inline_data_limit": ("inline_data_limit", _positive_int),
     "compute_memory_mb": ("compute_memory_mb", _positive_int),
+    "markdown": ("markdown", _dialect),
 }
 
 
@@ -172,6 +203,8 @@ def _jekyll_key(
             values["base_path"] = split_base_url(_text(value))[1]
         elif key == "permalink" and value:
             values["permalink"] = _permalink(value)
+        elif key == "markdown" and value:
+            values["markdown"] = _jekyll_markdown(value)
         else:
             extra[key] = value
     except ConfigValueError as exc:

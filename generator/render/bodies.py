@@ -23,12 +23,11 @@ from generator.errors import Diagnostic
 from generator.forkmap import fork_map
 from generator.memo import same
 from generator.model import ComputeResult, OutputFile, Post, SiteConfig
-from generator.render.markdown import TocEntry
 from generator.render.memo import RenderMemo
 from generator.render.pages import Renderer
-from generator.render.rendered import RenderedPost
+from generator.render.rendered import RenderedPost, TocEntry
 
-CACHE_FORMAT = 8  # bump when RenderedPost or the HTML of a body changes
+CACHE_FORMAT = 9  # bump when RenderedPost or the HTML of a body changes
 
 
 def data_files_digest(root: Path) -> str:

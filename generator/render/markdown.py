@@ -13,19 +13,17 @@ from __future__ import annotations
 import html
 import re
 from collections.abc import Mapping
-from dataclasses import dataclass
 from typing import Any
 
 import markdown
 from markdown.extensions.toc import slugify_unicode
-from pygments import highlight
-from pygments.formatters import HtmlFormatter
-from pygments.lexers import PythonLexer
 
 from generator.errors import Diagnostic
-from generator.model import CellOutput, Post
+from generator.model import Post
 from generator.placeholders import BLOCK_TOKEN_TEXT, TOKEN, restore
+from generator.render.highlight import CODE_PRE, FOCUSABLE_CODE_PRE
 from generator.render.prepasses import legacy_chart_warnings, normalise_list_indent
+from generator.render.rendered import RenderedBody, TocEntry
 from generator.render.texmath import protect_math
 
 EXTENSIONS = [
@@ -56,26 +54,7 @@ EXTENSION_CONFIGS: dict[str, dict[str, Any]] = {
     "footnotes": {"UNIQUE_IDS": False},
 }
 TOKEN_PARAGRAPH = re.compile(rf"<p>({BLOCK_TOKEN_TEXT})</p>|({BLOCK_TOKEN_TEXT})")
-# How Pygments opens every code block it highlights (a linenos table's number column has
-# no <code>). A block that scrolls sideways must be reachable by keyboard (WCAG 2.1.1, axe's
-# scrollable-region-focusable), so it joins the tab order, as Hugo's code blocks do.
-CODE_PRE = "<pre><span></span><code>"
-FOCUSABLE_CODE_PRE = '<pre tabindex="0"><span></span><code>'
 _TAG = re.compile(r"<[^>]*>")
-
-
-@dataclass(frozen=True)
-class TocEntry:
-    level: int
-    id: str
-    title: str  # HTML: text escaped, math as MathML
-
-
-@dataclass(frozen=True)
-class RenderedBody:
-    html: str
-    toc: tuple[TocEntry, ...]
-    diagnostics: tuple[Diagnostic, ...]
 
 
 class MarkdownRenderer:
@@ -88,8 +67,6 @@ class MarkdownRenderer:
         self._md = markdown.Markdown(
             extensions=EXTENSIONS, extension_configs=configs, output_format="html"
         )
-        self._code_formatter = HtmlFormatter(cssclass="highlight", wrapcode=True)
-        self._python: PythonLexer | None = None  # compiling its rules takes ~50 ms: on use
 
     def render(
         self,
@@ -140,29 +117,6 @@ class MarkdownRenderer:
             value = TOKEN.sub(lambda m: _plain(self._stash.get(m.group(0), "")), value)
         return slugify_unicode(value, separator)
 
-    def cell_html(
-        self,
-        source: str,
-        output: CellOutput | None,
-        *,
-        hide_code: bool,
-        hide_output: bool,
-        anchor: str,
-    ) -> str:
-        """A computation cell: highlighted code, then what it printed."""
-        parts = [f'<div class="lp-cell" id="{anchor}">']
-        if not hide_code:
-            if self._python is None:
-                self._python = PythonLexer()
-            parts.append(highlight(source, self._python, self._code_formatter))
-        if output is not None and output.text and not hide_output:
-            parts.append(
-                '<pre class="lp-cell-output" aria-label="Output"><code>'
-                f"{html.escape(output.text)}</code></pre>"
-            )
-        parts.append("</div>")
-        return "".join(parts)
-
 
 # Python-Markdown's link pattern backtracks without bound on long runs of "[" (a line of
 # 20,000 takes hours), so a line with more than this many is shown as text, not links.
@@ -211,10 +165,3 @@ def _flatten(tokens: list[dict[str, Any]], stash: Mapping[str, str]) -> list[Toc
 
 def _plain(html_text: str) -> str:
     return html.unescape(_TAG.sub("", html_text))
-
-
-def pygments_css() -> str:
-    """Light and dark code colours, chosen by the reader's colour scheme."""
-    light = HtmlFormatter(style="default").get_style_defs(".highlight")
-    dark = HtmlFormatter(style="monokai").get_style_defs(".highlight")
-    return f"{light}\n@media (prefers-color-scheme: dark) {{\n{dark}\n}}\n"

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:  # the memo is loaded before a no-op build decides it has nothing to do
-    from generator.render.markdown import MarkdownRenderer
+    from generator.render.engines import Engines
     from generator.render.rendered import RenderedPost
 
 Inputs = tuple[object, ...]
@@ -19,7 +19,7 @@ Inputs = tuple[object, ...]
 
 @dataclass
 class RenderMemo:
-    markdown: MarkdownRenderer | None = None  # a warm instance, made on first use; never saved
+    engines: Engines | None = None  # warm Markdown engines, made on first use; never saved
     bodies: dict[str, tuple[Inputs, RenderedPost]] = field(default_factory=dict)  # by post.rel
     pages: dict[str, tuple[Inputs, bytes]] = field(default_factory=dict)  # path -> digest
     sitemap: tuple[Inputs, bytes] | None = None

@@ -28,7 +28,8 @@ from generator.memo import WrittenFiles, digest, same
 from generator.model import ComputeResult, OutputFile, Post, SiteConfig
 from generator.paths import data_path
 from generator.placeholders import cell_token, chart_token
-from generator.render.markdown import MarkdownRenderer, pygments_css
+from generator.render.engines import Engines
+from generator.render.highlight import cell_html, pygments_css
 from generator.render.memo import RenderMemo
 from generator.render.preview import chart_image, chart_picture, front_matter_image, summary
 from generator.render.rendered import RenderedPost
@@ -65,7 +66,7 @@ class Renderer:
     env: jinja2.Environment = field(init=False)
     _site: dict[str, Any] = field(init=False)
     _templates_digest: str = field(init=False)
-    _markdown: MarkdownRenderer | None = field(init=False, default=None)
+    _engines: Engines | None = field(init=False, default=None)
     # render_site's neighbour and listing contexts, by post (the post is kept: ids recycle)
     _listed: dict[int, tuple[Post, dict[str, Any]]] = field(init=False, default_factory=dict)
     # render_site's series boxes, by post (see generator.render.series)
@@ -90,15 +91,15 @@ class Renderer:
         self.env.filters["slug"] = lambda text: slugify(str(text)) or "tag"
 
     @property
-    def markdown(self) -> MarkdownRenderer:
+    def engines(self) -> Engines:
         """Made on first use: a build whose bodies are all cached never needs one."""
-        if self.memo is not None:  # one warm instance for all of a memo's builds
-            if self.memo.markdown is None:
-                self.memo.markdown = MarkdownRenderer()
-            return self.memo.markdown
-        if self._markdown is None:
-            self._markdown = MarkdownRenderer()
-        return self._markdown
+        if self.memo is not None:  # one warm set for all of a memo's builds
+            if self.memo.engines is None:
+                self.memo.engines = Engines()
+            return self.memo.engines
+        if self._engines is None:
+            self._engines = Engines()
+        return self._engines
 
     # ------------------------------------------------------------------ URLs
 
@@ -129,7 +130,8 @@ class Renderer:
         first: Picture | None = None
         outputs = {o.index: o for o in result.outputs}
         for cell in post.cells:
-            blocks[cell_token(cell.index)] = self.markdown.cell_html(
+            blocks[cell_token(cell.index)] = cell_html(
+                self.engines.highlighter,
                 cell.source,
                 outputs.get(cell.index),
                 hide_code=cell.options.hide_code,
@@ -163,7 +165,8 @@ class Renderer:
             files.append(OutputFile(data_path(slug, name, "json"), dataset_to_json(dataset)))
             files.append(OutputFile(data_path(slug, name, "csv"), dataset_to_csv(dataset)))
         liquid = self._liquid(post) if post.jekyll else None
-        body = self.markdown.render(post, blocks=blocks, liquid=liquid)
+        engine = self.engines.for_post(post, self.config)
+        body = engine.render(post, blocks=blocks, liquid=liquid)
         diags.extend(body.diagnostics)
         return RenderedPost(
             post,

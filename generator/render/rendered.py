@@ -9,7 +9,24 @@ from dataclasses import dataclass
 
 from generator.errors import Diagnostic
 from generator.model import OutputFile, Post
-from generator.render.markdown import TocEntry
+
+
+@dataclass(frozen=True)
+class TocEntry:
+    """One heading of a post, for its table of contents."""
+
+    level: int
+    id: str
+    title: str  # HTML: text escaped, math as MathML
+
+
+@dataclass(frozen=True)
+class RenderedBody:
+    """What a Markdown engine made of one post body."""
+
+    html: str
+    toc: tuple[TocEntry, ...]
+    diagnostics: tuple[Diagnostic, ...]
 
 
 @dataclass(frozen=True)

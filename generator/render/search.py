@@ -18,8 +18,7 @@ from typing import TYPE_CHECKING, Any
 from generator.model import Post
 
 if TYPE_CHECKING:
-    from generator.render.markdown import TocEntry
-    from generator.render.rendered import RenderedPost
+    from generator.render.rendered import RenderedPost, TocEntry
 
 INDEX_PATH = "search-index.json"
 PAGE_PATH = "search/index.html"

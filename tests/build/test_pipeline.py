@@ -237,9 +237,10 @@ def f(x):
     page = built.read("posts/f/index.html")
     assert '<h2 id="section-one">' in page
     assert "<table>" in page
-    assert '<input type="checkbox" disabled/> todo' in page
-    assert '<input type="checkbox" disabled checked/> done' in page
-    assert 'class="footnote' in page
+    # GFM task lists, as GitHub and Jupyter render them (CommonMark engine)
+    assert 'class="task-list-item-checkbox" disabled="" /> todo' in page
+    assert 'class="task-list-item-checkbox" checked="" disabled="" /> done' in page
+    assert 'href="#fn:1"' in page and 'id="fn:1"' in page  # kramdown-style footnote ids
     assert '<span class="k">def</span>' in page  # Pygments at build time
     assert '<div class="raw"><span>raw html</span></div>' in page
     assert '"quotes" stay straight' in page or "&quot;quotes&quot; stay straight" in page

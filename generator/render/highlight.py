@@ -1,0 +1,92 @@
+"""Render stage: code highlighted by Pygments, the same way for cells and code blocks.
+
+One :class:`Highlighter` per process keeps its lexers (compiling Python's rules
+takes ~50 ms) and the blocks it has highlighted, by (language, code): a rebuild in
+``serve`` or a lesson that repeats a snippet highlights it once.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+
+from pygments import highlight
+from pygments.formatters import HtmlFormatter
+from pygments.lexer import Lexer
+from pygments.lexers import TextLexer, get_lexer_by_name
+from pygments.util import ClassNotFound
+
+from generator.model import CellOutput
+
+# How Pygments opens every code block it highlights. A block that scrolls sideways must be
+# reachable by keyboard (WCAG 2.1.1, axe's scrollable-region-focusable), so it joins the
+# tab order, as Hugo's code blocks do.
+CODE_PRE = "<pre><span></span><code>"
+FOCUSABLE_CODE_PRE = '<pre tabindex="0"><span></span><code>'
+# Blocks kept per process; a 1,000-lesson site has about this many distinct snippets.
+CACHE_LIMIT = 4096
+
+
+@dataclass
+class Highlighter:
+    """Warm lexers and a bounded memory of highlighted blocks."""
+
+    _formatter: HtmlFormatter = field(
+        default_factory=lambda: HtmlFormatter(cssclass="highlight", wrapcode=True)
+    )
+    _lexers: dict[str, Lexer] = field(default_factory=dict)
+    _done: dict[tuple[str, str], str] = field(default_factory=dict)
+
+    def block(self, code: str, language: str = "", *, title: str = "") -> str:
+        """``code`` highlighted in a ``<div class="highlight">`` (plain text if unknown)."""
+        key = (language.lower(), code)
+        found = self._done.get(key)
+        if found is None:
+            found = highlight(code, self._lexer(key[0]), self._formatter)
+            found = found.replace(CODE_PRE, FOCUSABLE_CODE_PRE, 1)
+            if len(self._done) >= CACHE_LIMIT:
+                self._done.clear()
+            self._done[key] = found
+        if title:
+            head = '<div class="highlight">'
+            found = f'{head}<span class="filename">{html.escape(title)}</span>{found[len(head) :]}'
+        return found
+
+    def _lexer(self, language: str) -> Lexer:
+        lexer = self._lexers.get(language)
+        if lexer is None:
+            try:
+                lexer = get_lexer_by_name(language) if language else TextLexer()
+            except ClassNotFound:
+                lexer = TextLexer()
+            self._lexers[language] = lexer
+        return lexer
+
+
+def cell_html(
+    highlighter: Highlighter,
+    source: str,
+    output: CellOutput | None,
+    *,
+    hide_code: bool,
+    hide_output: bool,
+    anchor: str,
+) -> str:
+    """A computation cell: highlighted code, then what it printed."""
+    parts = [f'<div class="lp-cell" id="{anchor}">']
+    if not hide_code:
+        parts.append(highlighter.block(source, "python"))
+    if output is not None and output.text and not hide_output:
+        parts.append(
+            '<pre class="lp-cell-output" aria-label="Output"><code>'
+            f"{html.escape(output.text)}</code></pre>"
+        )
+    parts.append("</div>")
+    return "".join(parts)
+
+
+def pygments_css() -> str:
+    """Light and dark code colours, chosen by the reader's colour scheme."""
+    light = HtmlFormatter(style="default").get_style_defs(".highlight")
+    dark = HtmlFormatter(style="monokai").get_style_defs(".highlight")
+    return f"{light}\n@media (prefers-color-scheme: dark) {{\n{dark}\n}}\n"
