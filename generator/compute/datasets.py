@@ -290,7 +290,7 @@ def dataset_to_csv(ds: Dataset) -> bytes:
     A column shorter than the others ends in empty fields.
     """
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = _CsvWriter(buffer)
     if ds.kind == "table":
         names = list(ds.columns)
         writer.writerow(names)
@@ -301,6 +301,30 @@ def dataset_to_csv(ds: Dataset) -> bytes:
         for value, table in zip(ds.values, ds.tables, strict=True):
             writer.writerows([cell_text(value), *row] for row in _rows(table, names))
     return buffer.getvalue().encode("utf-8")
+
+
+class _CsvWriter:
+    """``csv.writer`` with "\n" line ends that still quotes a field holding a lone "\r".
+
+    (Python's writer quotes only the line terminator's own characters; an unquoted "\r"
+    ends the row for every CSV reader.)"""
+
+    def __init__(self, buffer: io.StringIO) -> None:
+        self._plain = csv.writer(buffer, lineterminator="\n")
+        self._buffer = buffer
+
+    def writerow(self, row: Iterable[str]) -> None:
+        fields = list(row)
+        if any("\r" in f for f in fields):
+            one = io.StringIO()
+            csv.writer(one, lineterminator="\r\n").writerow(fields)
+            self._buffer.write(one.getvalue().removesuffix("\r\n") + "\n")
+        else:
+            self._plain.writerow(fields)
+
+    def writerows(self, rows: Iterable[Iterable[str]]) -> None:
+        for row in rows:
+            self.writerow(row)
 
 
 def _rows(table: Columns, names: list[str]) -> Iterable[tuple[str, ...]]:

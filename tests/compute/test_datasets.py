@@ -178,3 +178,18 @@ def test_any_column_serialises_or_is_a_dataset_error(values: list[object], digit
     assert [type(v) is bool for v in read] == [type(v) is bool for v in ds.columns["v"]]
     assert dataset_to_json(ds) == dataset_to_json(table(v=values, digits=digits))
     dataset_to_csv(ds)
+
+
+def test_csv_quotes_carriage_returns_and_newlines() -> None:
+    import csv
+    import io
+
+    ds = table(**{"\r0": ["a\rb", "c\nd", "plain"]})
+    text = dataset_to_csv(ds).decode("utf-8")
+    assert text.endswith("plain\n") and "\r\n" not in text.replace('"\r', "")
+    assert list(csv.reader(io.StringIO(text, newline=""))) == [
+        ["\r0"],
+        ["a\rb"],
+        ["c\nd"],
+        ["plain"],
+    ]
