@@ -61,43 +61,73 @@ def put(stash: dict[str, str], kind: str, html_text: str) -> Stash:
 
 
 _EMPTY_PARAGRAPH = re.compile(r"<p>[ \t\n]*</p>")
-_RESTORE = re.compile(
-    rf"<p>[ \t\n]*({TOKEN_TEXT})[ \t\n]*</p>"  # a token alone in its paragraph
-    rf"|<[^<>]*?{TOKEN_TEXT}[^<>]*>"  # a token inside a tag (an alt text): leave it
-    rf"|({TOKEN_TEXT})"
-)
+_SPACE = " \t\n"
 
 
 def restore(html_text: str, stash: Mapping[str, str]) -> str:
     """Put every stashed HTML back in one pass; unknown tokens are left as they are.
 
     ``<p>token</p>`` becomes the block HTML itself. A block token that Markdown
-    left inside a paragraph (a display in a list item) splits the paragraph.
+    left inside a paragraph (a display in a list item) splits the paragraph. A token
+    inside a tag (an alt text) is left as it is.
     """
-    if not stash:
+    if not stash or "LP" not in html_text:
         return html_text
     split = False
-
-    def swap(match: re.Match[str]) -> str:
-        nonlocal split
-        alone, bare = match.group(1), match.group(2)
-        if alone is not None:
-            value = stash.get(alone)
-            if value is None:
-                return match.group(0)
-            return value if _BLOCK_HTML.match(value) else f"<p>{value}</p>"
-        if bare is None:
-            return match.group(0)
-        value = _swap_bare(bare, stash)
-        if value is bare or not _BLOCK_HTML.match(value, value.find("<")):
-            return value
-        if _in_paragraph(match.string, match.start()):
+    out: list[str] = []
+    last = 0
+    # Tokens are few and start with a literal "LP"; each one's context is looked at
+    # around it, rather than trying a pattern at every "<" of the body.
+    for match in TOKEN.finditer(html_text):
+        start, end = match.span()
+        if _inside_tag(html_text, start, end):
+            continue
+        token = match.group(0)
+        alone = _alone(html_text, start, end)
+        if alone is not None and token in stash:
+            value = stash[token]
+            out.append(html_text[last : alone[0]])
+            out.append(value if _BLOCK_HTML.match(value) else f"<p>{value}</p>")
+            last = alone[1]
+            continue
+        value = _swap_bare(token, stash)
+        if value is token:
+            continue
+        out.append(html_text[last:start])
+        if _BLOCK_HTML.match(value, value.find("<")) and _in_paragraph(html_text, start):
             split = True
-            return f"</p>{value}<p>"
-        return value
-
-    restored = _RESTORE.sub(swap, html_text)
+            value = f"</p>{value}<p>"
+        out.append(value)
+        last = end
+    if not out:
+        return html_text
+    out.append(html_text[last:])
+    restored = "".join(out)
     return _EMPTY_PARAGRAPH.sub("", restored) if split else restored
+
+
+def _inside_tag(html_text: str, start: int, end: int) -> bool:
+    """Whether ``html_text[start:end]`` stands inside a tag such as ``<img alt="...">``."""
+    opened = html_text.rfind("<", 0, start)
+    if opened < 0 or html_text.find(">", opened, start) >= 0:
+        return False
+    closed = html_text.find(">", end)
+    return closed >= 0 and html_text.find("<", end, closed) < 0
+
+
+def _alone(html_text: str, start: int, end: int) -> tuple[int, int] | None:
+    """The span of ``<p>token</p>`` (whitespace allowed) around a token, if it is alone."""
+    before = start
+    while before > 0 and html_text[before - 1] in _SPACE:
+        before -= 1
+    if before < 3 or not html_text.startswith("<p>", before - 3):
+        return None
+    after, size = end, len(html_text)
+    while after < size and html_text[after] in _SPACE:
+        after += 1
+    if not html_text.startswith("</p>", after):
+        return None
+    return before - 3, after + 4
 
 
 def _in_paragraph(html_text: str, pos: int) -> bool:

@@ -104,9 +104,10 @@ class CommonMarkRenderer:
             body = _FOOTNOTES.sub(lambda m: _FOOTNOTE_ID.sub(r"\1:", m.group(0)), body)
         body = _ALIGN.sub(r'<\1 style="text-align: \2;">', body)
         body = restore(body, stash)
-        body = _TOKEN_PARAGRAPH.sub(
-            lambda m: embeds.get(m.group(1) or m.group(2), m.group(0)), body
-        )
+        if embeds:
+            body = _TOKEN_PARAGRAPH.sub(
+                lambda m: embeds.get(m.group(1) or m.group(2), m.group(0)), body
+            )
         return RenderedBody(body, toc, tuple(diags))
 
     def _code(self, match: re.Match[str]) -> str:

@@ -36,8 +36,10 @@ def legacy_chart_warnings(text: str, *, path: str, first_line: int) -> list[Diag
     scripts the page runs, so they are skipped. ``first_line`` is the .md line of
     ``text``'s first line. At most one warning of each kind per script.
     """
-    hidden = _blank_out(text)
     found: list[Diagnostic] = []
+    if "<script" not in text.lower():
+        return found
+    hidden = _blank_out(text)
 
     def warn(pos: int, message: str) -> None:
         line = first_line + text.count("\n", 0, pos)
