@@ -98,6 +98,15 @@ def test_html_text_skips_noise() -> None:
     assert html_text(html) == "Title One two three & four"
 
 
+def test_html_text_reads_tag_names_in_any_case_and_every_entity() -> None:
+    html = (
+        "<P>One</P><DIV>two</DIV><SCRIPT>hidden()</script><Math><mi>q</mi></MATH>"
+        "<p>&quot;a&quot; &#39;b&#x27; &lt;c&gt; &amp;lt; &nbsp;d &eacute; &#8212;</p>"
+    )
+    assert html_text(html) == "One two \"a\" 'b' <c> &lt; d \u00e9 \u2014"
+    assert html_text("<p>x &amp;amp; y</p>\n\n<li>z</li>") == "x &amp; y z"
+
+
 def test_series_are_read_in_order_with_position(tmp_path: Path) -> None:
     _, rendered = render_posts(tmp_path, SITE)
     boxes = series_boxes([r.post for r in rendered])

@@ -237,6 +237,24 @@ def test_restore_leaves_unknown_tokens_and_tokens_inside_tags() -> None:
     assert restore(html, stash) == '<p><img alt="LPMATH0001X"> LPCELL0001X LP<math>i</math></p>'
 
 
+def test_restore_splits_a_paragraph_around_a_block_and_reads_each_token_in_context() -> None:
+    stash = {"LPMATH0001X": '<div class="math-display">D</div>', "LPMATH0002X": "<math>i</math>"}
+    # A block token inside a paragraph splits it; the empty paragraph left is dropped.
+    assert restore("<p>LPMATH0001X and text</p>", stash) == (
+        '<div class="math-display">D</div><p> and text</p>'
+    )
+    # Whitespace around a lone token; two tokens in a tag, one after it; a "<" in an
+    # attribute-less text position is not a tag.
+    html = '<p>\n LPMATH0002X\t</p><a title="LPMATH0002X LPMATH0001X">LPMATH0002X</a>'
+    assert restore(html, stash) == (
+        '<p><math>i</math></p><a title="LPMATH0002X LPMATH0001X"><math>i</math></a>'
+    )
+    # A token alone whose text has a prefix glued to it ("LP$x$") is still restored.
+    assert restore("<p>LPLPMATH0002X</p>", stash) == "<p>LP<math>i</math></p>"
+    assert restore("<p>nothing here</p>", stash) == "<p>nothing here</p>"
+    assert restore("LPMATH0002X", stash) == "<math>i</math>"
+
+
 def test_output_is_deterministic() -> None:
     text = "$\\sum_{i=1}^n x_i$ and\n\n$$\\frac{1}{2}$$\n"
     assert protect(text) == protect(text)
