@@ -127,26 +127,30 @@ def _render(
         theme,
         root,
         template_cache=state / "templates",
+        fragment_cache=state / "fragments",
         memo=memo.render if memo else None,
         written=memo.written if memo else None,
         jobs=jobs,
     )
-    rendered = render_bodies(
-        posts,
-        [results.get(p.rel, ComputeResult()) for p in posts],
-        renderer,
-        jobs=jobs,
-        cache_dir=state / "render",
-        memo=memo.render if memo else None,
-    )
-    for item in rendered:
-        diags.extend(item.diagnostics)
     try:
-        files = renderer.render_site(rendered)
-        files.extend(renderer.render_search(rendered))
-    except TemplateProblem as problem:
-        diags.extend(problem.diagnostics)
-        raise BuildError(diags) from None
+        rendered = render_bodies(
+            posts,
+            [results.get(p.rel, ComputeResult()) for p in posts],
+            renderer,
+            jobs=jobs,
+            cache_dir=state / "render",
+            memo=memo.render if memo else None,
+        )
+        for item in rendered:
+            diags.extend(item.diagnostics)
+        try:
+            files = renderer.render_site(rendered)
+            files.extend(renderer.render_search(rendered))
+        except TemplateProblem as problem:
+            diags.extend(problem.diagnostics)
+            raise BuildError(diags) from None
+    finally:
+        renderer.close()
     feed_files, found = render_feeds(config, rendered, memo=memo.render if memo else None)
     files.extend(feed_files)
     diags.extend(found)

@@ -88,18 +88,17 @@ def render_bodies(
                 done[i] = hit
     todo = [i for i in range(len(posts)) if i not in done]
 
-    def keep(fresh: Iterator[RenderedPost]) -> None:
+    def keep(fresh: Iterator[tuple[RenderedPost, dict[str, bytes]]]) -> None:
         """Cache each body as it arrives: the writes overlap the workers' rendering."""
-        for i, item in zip(todo, fresh, strict=True):
+        for i, (item, fragments) in zip(todo, fresh, strict=True):
             done[i] = item
+            renderer.engines.fragments.put_all(fragments)
             if cache is not None and not any(d.is_error for d in item.diagnostics):
                 _write(cache, keys[i], item)
 
     try:
         # Workers are forked from this process: they inherit the renderer and the posts.
-        keep(
-            fork_map([partial(renderer.render_post_body, posts[i], results[i]) for i in todo], jobs)
-        )
+        keep(fork_map([partial(_render, renderer, posts[i], results[i]) for i in todo], jobs))
     finally:
         if cache is not None:
             cache.close()
@@ -108,6 +107,14 @@ def render_bodies(
             if not any(d.is_error for d in done[i].diagnostics):
                 memo.bodies[post.rel] = (inputs[i], done[i])
     return [done[i] for i in range(len(posts))]
+
+
+def _render(
+    renderer: Renderer, post: Post, result: ComputeResult
+) -> tuple[RenderedPost, dict[str, bytes]]:
+    """A body, and the fragments its worker made for the parent to keep."""
+    item = renderer.render_post_body(post, result)
+    return item, renderer.engines.fragments.drain()
 
 
 def _read(cache: DiskCache, key: str, post: Post) -> RenderedPost | None:

@@ -18,7 +18,6 @@ from collections.abc import Mapping
 from typing import Any
 
 import comrak
-from markdown.extensions.toc import slugify_unicode, unique
 
 from generator.fences import fences
 from generator.model import Post
@@ -26,7 +25,8 @@ from generator.placeholders import BLOCK_TOKEN_TEXT, TOKEN, put, restore
 from generator.render.highlight import Highlighter
 from generator.render.prepasses import legacy_chart_warnings
 from generator.render.rendered import RenderedBody, TocEntry
-from generator.render.texmath import protect_math
+from generator.render.slugs import slugify_unicode, unique
+from generator.render.texmath import KeptLatex, protect_math
 
 _TOKEN_PARAGRAPH = re.compile(rf"<p>({BLOCK_TOKEN_TEXT})</p>|({BLOCK_TOKEN_TEXT})")
 _CODE = re.compile(r'<pre><code((?: [a-z-]+="[^"]*")*)>(.*?)</code></pre>', re.S)
@@ -69,6 +69,7 @@ class CommonMarkRenderer:
 
     def __init__(self, highlighter: Highlighter) -> None:
         self._highlighter = highlighter
+        self._latex = KeptLatex(highlighter.fragments)
         self._extension, self._parse, self._render = _options()
 
     def render(
@@ -90,7 +91,9 @@ class CommonMarkRenderer:
             diags.extend(found)
         embeds = dict(blocks)
         text = protect_embeds(text, embeds)
-        text, found = protect_math(text, path=post.rel, first_line=post.body_line, stash=stash)
+        text, found = protect_math(
+            text, path=post.rel, first_line=post.body_line, stash=stash, latex=self._latex
+        )
         diags.extend(found)
         body = comrak.render_markdown(
             text,
@@ -140,7 +143,7 @@ def _anchor_headings(body: str, stash: Mapping[str, str]) -> tuple[str, tuple[To
                     classes.append(part[1:])
         title = _TAG.sub("", inner)
         plain = html.unescape(TOKEN.sub(lambda m: _plain(stash.get(m.group(0), "")), title))
-        ident = unique(given or slugify_unicode(plain, "-"), used)
+        ident = unique(given or slugify_unicode(plain), used)
         toc.append(
             TocEntry(
                 int(level), ident, TOKEN.sub(lambda m: stash.get(m.group(0), m.group(0)), title)

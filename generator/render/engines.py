@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, Protocol
 
 from generator.model import Post, SiteConfig
+from generator.render.fragments import Fragments
 from generator.render.highlight import Highlighter
 
 if TYPE_CHECKING:
@@ -41,8 +42,12 @@ class Engine(Protocol):
 class Engines:
     """One process's engines, each made on first use (a fully cached build makes none)."""
 
-    highlighter: Highlighter = field(default_factory=Highlighter)
+    fragments: Fragments = field(default_factory=Fragments)
+    highlighter: Highlighter = field(init=False)
     _made: dict[str, Engine] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.highlighter = Highlighter(self.fragments)
 
     def for_post(self, post: Post, config: SiteConfig) -> Engine:
         name = dialect(post, config)

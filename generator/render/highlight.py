@@ -2,7 +2,9 @@
 
 One :class:`Highlighter` per process keeps its lexers (compiling Python's rules
 takes ~50 ms) and the blocks it has highlighted, by (language, code): a rebuild in
-``serve`` or a lesson that repeats a snippet highlights it once.
+``serve`` or a lesson that repeats a snippet highlights it once. Between builds the
+blocks are kept as :mod:`generator.render.fragments`; a build whose blocks are all
+kept does not import Pygments' lexers at all.
 """
 
 from __future__ import annotations
@@ -10,13 +12,16 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 
-from pygments import highlight
-from pygments.formatters import HtmlFormatter
-from pygments.lexer import Lexer
-from pygments.lexers import TextLexer, get_lexer_by_name
-from pygments.util import ClassNotFound
+from typing import TYPE_CHECKING, Any
 
+import pygments
+
+from generator import __version__
 from generator.model import CellOutput
+from generator.render.fragments import Fragments, fragment_key
+
+if TYPE_CHECKING:
+    from pygments.lexer import Lexer
 
 # How Pygments opens every code block it highlights. A block that scrolls sideways must be
 # reachable by keyboard (WCAG 2.1.1, axe's scrollable-region-focusable), so it joins the
@@ -25,15 +30,17 @@ CODE_PRE = "<pre><span></span><code>"
 FOCUSABLE_CODE_PRE = '<pre tabindex="0"><span></span><code>'
 # Blocks kept per process; a 1,000-lesson site has about this many distinct snippets.
 CACHE_LIMIT = 4096
+# Bump when the HTML of a highlighted block changes.
+HIGHLIGHT_FORMAT = 1
+_MAKER = f"{__version__}/{HIGHLIGHT_FORMAT}/pygments-{pygments.__version__}"
 
 
 @dataclass
 class Highlighter:
-    """Warm lexers and a bounded memory of highlighted blocks."""
+    """Warm lexers, a bounded memory of highlighted blocks, and the kept ones."""
 
-    _formatter: HtmlFormatter = field(
-        default_factory=lambda: HtmlFormatter(cssclass="highlight", wrapcode=True)
-    )
+    fragments: Fragments = field(default_factory=Fragments)
+    _formatter: Any = None
     _lexers: dict[str, Lexer] = field(default_factory=dict)
     _done: dict[tuple[str, str], str] = field(default_factory=dict)
 
@@ -42,8 +49,11 @@ class Highlighter:
         key = (language.lower(), code)
         found = self._done.get(key)
         if found is None:
-            found = highlight(code, self._lexer(key[0]), self._formatter)
-            found = found.replace(CODE_PRE, FOCUSABLE_CODE_PRE, 1)
+            stored = fragment_key("code", _MAKER, *key)
+            found = self.fragments.get(stored)
+            if found is None:
+                found = self._highlight(*key)
+                self.fragments.keep(stored, found)
             if len(self._done) >= CACHE_LIMIT:
                 self._done.clear()
             self._done[key] = found
@@ -52,7 +62,20 @@ class Highlighter:
             found = f'{head}<span class="filename">{html.escape(title)}</span>{found[len(head) :]}'
         return found
 
+    def _highlight(self, language: str, code: str) -> str:
+        from pygments import highlight
+
+        if self._formatter is None:
+            from pygments.formatters import HtmlFormatter
+
+            self._formatter = HtmlFormatter(cssclass="highlight", wrapcode=True)
+        found = highlight(code, self._lexer(language), self._formatter)
+        return found.replace(CODE_PRE, FOCUSABLE_CODE_PRE, 1)
+
     def _lexer(self, language: str) -> Lexer:
+        from pygments.lexers import TextLexer, get_lexer_by_name
+        from pygments.util import ClassNotFound
+
         lexer = self._lexers.get(language)
         if lexer is None:
             try:
@@ -85,8 +108,20 @@ def cell_html(
     return "".join(parts)
 
 
-def pygments_css() -> str:
+def pygments_css(fragments: Fragments | None = None) -> str:
     """Light and dark code colours, chosen by the reader's colour scheme."""
+    stored = fragment_key("css", _MAKER)
+    found = fragments.get(stored) if fragments is not None else None
+    if found is None:
+        found = _pygments_css()
+        if fragments is not None:
+            fragments.keep(stored, found)
+    return found
+
+
+def _pygments_css() -> str:
+    from pygments.formatters import HtmlFormatter
+
     light = HtmlFormatter(style="default").get_style_defs(".highlight")
     dark = HtmlFormatter(style="monokai").get_style_defs(".highlight")
     return f"{light}\n@media (prefers-color-scheme: dark) {{\n{dark}\n}}\n"

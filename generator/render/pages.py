@@ -58,6 +58,8 @@ class Renderer:
     site_root: Path
     # Where compiled templates are kept between builds (None: compile every time).
     template_cache: Path | None = None
+    # Where highlighted code and typeset math are kept between builds (None: nowhere).
+    fragment_cache: Path | None = None
     # A long-running caller's memo of the last build's pages (see generator.memo).
     memo: RenderMemo | None = None
     # What the output folders hold: a page found there unchanged is not made again.
@@ -96,10 +98,19 @@ class Renderer:
         if self.memo is not None:  # one warm set for all of a memo's builds
             if self.memo.engines is None:
                 self.memo.engines = Engines()
-            return self.memo.engines
-        if self._engines is None:
-            self._engines = Engines()
-        return self._engines
+            engines = self.memo.engines
+        else:
+            if self._engines is None:
+                self._engines = Engines()
+            engines = self._engines
+        engines.fragments.folder = self.fragment_cache
+        return engines
+
+    def close(self) -> None:
+        """Write the fragments this build made (the engines stay warm)."""
+        engines = self.memo.engines if self.memo is not None else self._engines
+        if engines is not None:
+            engines.fragments.close()
 
     # ------------------------------------------------------------------ URLs
 
@@ -334,7 +345,7 @@ class Renderer:
         files.extend(made[own:])
         # 404.html is served for any missing path, so its links cannot be relative.
         files.append(OutputFile("404.html", self.render_template("404.html", here=None)))
-        files.append(OutputFile("assets/highlight.css", pygments_css().encode("utf-8")))
+        files.append(OutputFile("assets/highlight.css", pygments_css(self.engines.fragments).encode("utf-8")))
         if self.memo is not None:  # forget pages that are gone
             done = {f.path for f in files}
             for gone in [k for k in self.memo.pages if k not in done]:

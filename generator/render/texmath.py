@@ -17,13 +17,22 @@ from __future__ import annotations
 
 import functools
 import html
+import importlib.util
+import json
 import re
-import xml.etree.ElementTree as ET
+from collections.abc import Callable
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Literal
 
+from generator import __version__
 from generator.errors import Diagnostic
 from generator.placeholders import TOKEN, put
+from generator.render.fragments import Fragments, fragment_key
+
+# LaTeX to ``(mathml, "")`` or ``("", reason)``.
+LatexRenderer = Callable[[str, bool], tuple[str, str]]
+MATH_FORMAT = 1  # bump when the MathML made of a formula changes
 
 # --- scanning --------------------------------------------------------------------------
 
@@ -69,7 +78,12 @@ class _Span:
 
 
 def protect_math(
-    text: str, *, path: str, first_line: int, stash: dict[str, str]
+    text: str,
+    *,
+    path: str,
+    first_line: int,
+    stash: dict[str, str],
+    latex: LatexRenderer | None = None,
 ) -> tuple[str, list[Diagnostic]]:
     """Replace math in a Markdown ``text`` with placeholder tokens stashed as MathML.
 
@@ -79,6 +93,7 @@ def protect_math(
     spans = _find_spans(text)
     if not spans:
         return text, []
+    typeset = latex or render_latex
     diagnostics: list[Diagnostic] = []
     out: list[str] = []
     last = 0
@@ -91,7 +106,7 @@ def protect_math(
         own_line = span.kind == "display" and _stands_alone(text, span)
         source = text[span.start : span.end]
         display = span.kind == "display" and (own_line or span.delimiter != "$$")
-        mathml, problem = render_latex(span.payload, display)
+        mathml, problem = typeset(span.payload, display)
         if problem:
             line = first_line + text.count("\n", 0, span.start)
             shown = source if len(source) <= 60 else source[:57] + "..."
@@ -358,6 +373,8 @@ def normalize_latex(latex: str) -> str:
 @functools.lru_cache(maxsize=8192)
 def render_latex(latex: str, display: bool) -> tuple[str, str]:
     """``(mathml, "")`` or ``("", reason)``; pure, so cached for the whole process."""
+    import xml.etree.ElementTree as ET
+
     from latex2mathml.converter import convert_to_element  # ~40 ms: only when math is drawn
 
     source = normalize_latex(latex)
@@ -376,3 +393,42 @@ def render_latex(latex: str, display: bool) -> tuple[str, str]:
             return "", f"unknown command {node.text}"
     # latex2mathml puts character references in text nodes; ElementTree escapes their "&".
     return _ENTITY.sub(r"&\1;", ET.tostring(element, encoding="unicode")), ""
+
+
+class KeptLatex:
+    """:func:`render_latex` through the fragment store: a formula an earlier build typeset
+    is not typeset again, and a build whose formulas are all kept never imports latex2mathml."""
+
+    def __init__(self, fragments: Fragments) -> None:
+        self.fragments = fragments
+        self._done: dict[tuple[str, bool], tuple[str, str]] = {}
+
+    def __call__(self, latex: str, display: bool) -> tuple[str, str]:
+        found = self._done.get((latex, display))
+        if found is None:
+            stored = fragment_key("math", _converter(), "display" if display else "inline", latex)
+            kept = self.fragments.get(stored)
+            if kept is not None:
+                mathml, problem = json.loads(kept)
+                found = (str(mathml), str(problem))
+            else:
+                found = render_latex(latex, display)
+                self.fragments.keep(stored, json.dumps(found))
+            if len(self._done) >= 8192:
+                self._done.clear()
+            self._done[(latex, display)] = found
+        return found
+
+
+@functools.cache
+def _converter() -> str:
+    """Which lessonpress and latex2mathml make the MathML: the converter's files, read
+    without importing it (its ``__init__`` alone costs ~30 ms)."""
+    spec = importlib.util.find_spec("latex2mathml")
+    parts = [__version__, str(MATH_FORMAT)]
+    if spec is not None and spec.origin:
+        for path in sorted(Path(spec.origin).parent.iterdir()):
+            if path.is_file():
+                stat = path.stat()
+                parts.append(f"{path.name}:{stat.st_size}:{stat.st_mtime_ns}")
+    return "/".join(parts)
