@@ -17,7 +17,7 @@ import hashlib
 import os
 from pathlib import Path
 
-from generator.diskcache import DiskCache
+from generator.diskcache import FILE, DiskCache
 
 # Connections a forked worker inherited: never used, never closed (SQLite must not
 # close a connection in a process that did not open it), only kept from the collector.
@@ -33,9 +33,14 @@ class Fragments:
         self._cache: DiskCache | None = None
         self._pid = 0
         self._writer = os.getpid()
+        self._absent: tuple[int, Path] | None = None  # (pid, folder) that found no store
 
     def get(self, key: str) -> str | None:
-        if self.folder is None:
+        if self.folder is None or self._absent == (os.getpid(), self.folder):
+            return None
+        if self._cache is None and not (self.folder / FILE).exists():
+            # A first build: every lookup would miss (the store is made by writing to it).
+            self._absent = (os.getpid(), self.folder)
             return None
         body = self._open().get(key)
         return None if body is None else body.decode("utf-8", "surrogatepass")
@@ -47,6 +52,7 @@ class Fragments:
         data = value.encode("utf-8", "surrogatepass")
         if os.getpid() == self._writer:
             self._open().put(key, data)
+            self._absent = None
         else:
             self.fresh[key] = data
 
@@ -54,6 +60,7 @@ class Fragments:
         """Write what a worker drained (in the writing process)."""
         if self.folder is not None and fresh:
             cache = self._open()
+            self._absent = None
             for key, data in fresh.items():
                 cache.put(key, data)
 

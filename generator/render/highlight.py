@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
-
 from typing import TYPE_CHECKING, Any
 
 import pygments
@@ -69,7 +68,7 @@ class Highlighter:
             from pygments.formatters import HtmlFormatter
 
             self._formatter = HtmlFormatter(cssclass="highlight", wrapcode=True)
-        found = highlight(code, self._lexer(language), self._formatter)
+        found: str = highlight(code, self._lexer(language), self._formatter)
         return found.replace(CODE_PRE, FOCUSABLE_CODE_PRE, 1)
 
     def _lexer(self, language: str) -> Lexer:

@@ -6,8 +6,6 @@ Returns OutputFiles and diagnostics; never touches the output folder.
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
 import re
 import traceback
 from collections.abc import Callable, Iterable, Mapping, Sequence
@@ -29,6 +27,7 @@ from generator.model import ComputeResult, OutputFile, Post, SiteConfig
 from generator.paths import data_path
 from generator.placeholders import cell_token, chart_token
 from generator.render.engines import Engines
+from generator.render.environment import bytecode_cache, isodate, longdate, templates_digest
 from generator.render.highlight import cell_html, pygments_css
 from generator.render.memo import RenderMemo
 from generator.render.preview import chart_image, chart_picture, front_matter_image, summary
@@ -82,14 +81,14 @@ class Renderer:
             trim_blocks=True,
             lstrip_blocks=True,
             keep_trailing_newline=True,
-            bytecode_cache=_bytecode_cache(self.template_cache),
+            bytecode_cache=bytecode_cache(self.template_cache),
         )
         self._site = self.site_context()
         self._templates_digest = templates_digest(self.theme.templates)
         self.env.globals["url_for"] = self._relative_url_for
         self.env.globals["abs_url"] = self.abs_url
-        self.env.filters["isodate"] = _isodate
-        self.env.filters["longdate"] = _longdate
+        self.env.filters["isodate"] = isodate
+        self.env.filters["longdate"] = longdate
         self.env.filters["slug"] = lambda text: slugify(str(text)) or "tag"
 
     @property
@@ -345,7 +344,9 @@ class Renderer:
         files.extend(made[own:])
         # 404.html is served for any missing path, so its links cannot be relative.
         files.append(OutputFile("404.html", self.render_template("404.html", here=None)))
-        files.append(OutputFile("assets/highlight.css", pygments_css(self.engines.fragments).encode("utf-8")))
+        files.append(
+            OutputFile("assets/highlight.css", pygments_css(self.engines.fragments).encode("utf-8"))
+        )
         if self.memo is not None:  # forget pages that are gone
             done = {f.path for f in files}
             for gone in [k for k in self.memo.pages if k not in done]:
@@ -476,35 +477,9 @@ class _Page:
     make: Callable[[], bytes]
 
 
-def _bytecode_cache(folder: Path | None) -> jinja2.BytecodeCache | None:
-    if folder is None:
-        return None
-    folder.mkdir(parents=True, exist_ok=True)
-    return jinja2.FileSystemBytecodeCache(str(folder))
-
-
-def templates_digest(folders: Sequence[Path]) -> str:
-    """A hash of every template file: editing any of them re-renders every page."""
-    found = hashlib.sha256()
-    for folder in folders:
-        for path in sorted(folder.rglob("*")):
-            if path.is_file():
-                found.update(f"{path}\n".encode())
-                found.update(path.read_bytes())
-    return found.hexdigest()
-
-
 _CANVAS_OR_SCRIPT = re.compile(r"<(?:canvas|script)\b", re.I)
 
 
 def _draws_charts(html: str) -> bool:
     """A hand-written embed (a canvas, or a script that may call Chart) needs Chart.js too."""
     return _CANVAS_OR_SCRIPT.search(html) is not None
-
-
-def _isodate(value: dt.datetime | None) -> str:
-    return value.date().isoformat() if value else ""
-
-
-def _longdate(value: dt.datetime | None) -> str:
-    return f"{value:%-d %B %Y}" if value else ""
