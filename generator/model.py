@@ -75,6 +75,17 @@ class ChartBlock:
 
 
 @dataclass(frozen=True)
+class NotebookCell:
+    """Where a notebook's cell stands in its .ipynb file: ``line`` is the JSON line of its
+    first source line, ``count`` its number of source lines; ``number`` counts from 1."""
+
+    number: int
+    line: int
+    count: int
+    kind: str = "code"
+
+
+@dataclass(frozen=True)
 class Post:
     """One Markdown source file, parsed but not yet rendered."""
 
@@ -101,6 +112,7 @@ class Post:
     cells: tuple[Cell, ...] = ()
     charts: tuple[ChartBlock, ...] = ()
     extra: Mapping[str, Any] = field(default_factory=dict)
+    notebook: tuple[NotebookCell, ...] = ()  # a notebook's cells (for "cell N, line M")
 
     @property
     def data_slug(self) -> str:

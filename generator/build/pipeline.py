@@ -13,9 +13,17 @@ from pathlib import Path
 
 from generator.build.memo import Memo
 from generator.content.config import load_config
+from generator.content.notebooks import in_cell
 from generator.content.posts import load_posts, sort_posts
 from generator.errors import BuildError, Diagnostic, Diagnostics
-from generator.model import BuildOptions, ComputeResult, OutputFile, Post, SiteConfig
+from generator.model import (
+    BuildOptions,
+    ComputeResult,
+    NotebookCell,
+    OutputFile,
+    Post,
+    SiteConfig,
+)
 from generator.output.writer import Writer
 from generator.paths import state_dir
 from generator.render.bodies import render_bodies
@@ -40,15 +48,27 @@ class BuildReport:
 @dataclass
 class _Gate:
     """Collects every stage's diagnostics; after a stage with errors the build stops,
-    unless ``keep_going`` (then the site is written with the errors shown)."""
+    unless ``keep_going`` (then the site is written with the errors shown). A problem
+    in a notebook also names its cell and the line in the cell."""
 
     keep_going: bool
     diags: Diagnostics = field(default_factory=Diagnostics)
+    notebooks: dict[str, tuple[NotebookCell, ...]] = field(default_factory=dict)
+    _located: int = 0
 
     def passed(self, found: Iterable[Diagnostic]) -> None:
         self.diags.extend(found)
+        self.locate()
         if self.diags.errors and not self.keep_going:
             raise BuildError(self.diags)
+
+    def locate(self) -> None:
+        items = self.diags.items
+        for i in range(self._located, len(items)):
+            cells = self.notebooks.get(items[i].path)
+            if cells:
+                items[i] = in_cell(items[i], cells)
+        self._located = len(items)
 
 
 def build(
@@ -76,11 +96,12 @@ def build(
         drafts=options.drafts,
         memo=memo.content if memo else None,
     )
-    gate.passed(found)
+    gate.passed(found)  # a notebook's own problems name their cells already
+    gate.notebooks = {p.rel: p.notebook for p in posts if p.notebook}
     posts = sort_posts(posts)
     results, found = _compute(posts, config, root, options, progress)
     gate.passed(found)
-    files = _render(posts, results, config, theme, root, options, memo, gate.diags)
+    files = _render(posts, results, config, theme, root, options, memo, gate)
     gate.passed(())
     # Everything is rendered; only now does anything touch the output folder.
     writer.write(files)
@@ -117,9 +138,10 @@ def _render(
     root: Path,
     options: BuildOptions,
     memo: Memo | None,
-    diags: Diagnostics,
+    gate: _Gate,
 ) -> list[OutputFile]:
     """Bodies, pages, search, feeds and the theme's files; a template error stops here."""
+    diags = gate.diags
     state = state_dir(root)
     jobs = options.jobs or os.cpu_count() or 1
     renderer = Renderer(
@@ -148,6 +170,7 @@ def _render(
             files.extend(renderer.render_search(rendered))
         except TemplateProblem as problem:
             diags.extend(problem.diagnostics)
+            gate.locate()
             raise BuildError(diags) from None
     finally:
         renderer.close()

@@ -1,7 +1,8 @@
 """Content stage: which files of a site are sources, and how the site treats each.
 
-A ``content/`` site: every Markdown file under ``content/``. A Jekyll site (``_config.yml``
-or ``_posts/``, no ``content/``): ``_posts/``, ``_drafts/`` and top-level pages. Folders
+A ``content/`` site: every Markdown file and Jupyter notebook under ``content/``. A Jekyll
+site (``_config.yml`` or ``_posts/``, no ``content/``): ``_posts/``, ``_drafts/`` (notebooks
+too) and top-level Markdown pages. Folders
 that are never inputs are skipped (:mod:`generator.paths`); symlinks never lead outside.
 """
 
@@ -16,6 +17,8 @@ from generator.errors import Diagnostics
 from generator.paths import never_input
 
 MARKDOWN_SUFFIXES = (".md", ".markdown")
+NOTEBOOK_SUFFIX = ".ipynb"
+SOURCE_SUFFIXES = (*MARKDOWN_SUFFIXES, NOTEBOOK_SUFFIX)
 
 
 @dataclass(frozen=True)
@@ -62,6 +65,8 @@ def discover(root: Path, *, drafts: bool) -> Discovery:
         if jekyll_site:
             if not (in_posts or in_drafts or len(parts) == 1):
                 continue
+            if not (in_posts or in_drafts) and text.lower().endswith(NOTEBOOK_SUFFIX):
+                continue  # a notebook beside the pages is a file Jekyll copies, not a page
             if len(parts) == 1 and path.name.lower() in {"readme.md", "license.md", "changelog.md"}:
                 continue
             kind = "post" if (in_posts or in_drafts) else "page"
@@ -96,7 +101,7 @@ def _walk(base: Path, root: Path, diags: Diagnostics) -> Iterator[Path]:
                     code="content",
                 )
             continue
-        if not name.lower().endswith(MARKDOWN_SUFFIXES):
+        if not name.lower().endswith(SOURCE_SUFFIXES):
             continue
         path = Path(entry.path)
         if entry.is_symlink() and not inside(path, root):

@@ -38,26 +38,31 @@ class FrontMatterError(Exception):
         self.message = message
 
 
-def split_front_matter(text: str) -> FrontMatter:
-    """Split ``---`` YAML front matter from the body; lines are 1-based .md lines."""
+def split_front_matter(text: str, first_line: int = 1) -> FrontMatter:
+    """Split ``---`` YAML front matter from the body; lines are 1-based .md lines
+    (``first_line`` is the line ``text`` starts on: a notebook cell's is not 1)."""
     lines = text.split("\n")
     if not lines or lines[0].rstrip() != "---":
-        return FrontMatter({}, {}, text, 1, False)
+        return FrontMatter({}, {}, text, first_line, False)
     for end in range(1, len(lines)):
         if lines[end].rstrip() in ("---", "..."):
             break
     else:
-        raise FrontMatterError(1, "front matter opened with '---' on line 1 is never closed")
+        raise FrontMatterError(
+            first_line, f"front matter opened with '---' on line {first_line} is never closed"
+        )
     try:
-        data, key_lines = load_yaml("\n".join(lines[1:end]), first_line=2)
+        data, key_lines = load_yaml("\n".join(lines[1:end]), first_line=first_line + 1)
     except YamlProblem as exc:
         raise FrontMatterError(exc.line, exc.message) from None
     if data is None:
         data = {}
     if not isinstance(data, Mapping):
-        raise FrontMatterError(2, f"front matter must be a mapping of keys, got a {_kind(data)}")
+        raise FrontMatterError(
+            first_line + 1, f"front matter must be a mapping of keys, got a {_kind(data)}"
+        )
     body = "\n".join(lines[end + 1 :])
-    return FrontMatter(data, key_lines, body, end + 2, True)
+    return FrontMatter(data, key_lines, body, end + first_line + 1, True)
 
 
 def _kind(value: Any) -> str:

@@ -10,11 +10,12 @@ import datetime as dt
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, Literal
 
 from generator.content.blocks import extract_blocks
-from generator.content.discover import SourceFile, discover, inside
+from generator.content.discover import NOTEBOOK_SUFFIX, SourceFile, discover, inside
 from generator.content.frontmatter import (
     Fields,
     FrontMatter,
@@ -71,6 +72,8 @@ def parse_post(
         )
         return None
     text = text.replace("\r\n", "\n").replace("\r", "\n")
+    if src.path.suffix.lower() == NOTEBOOK_SUFFIX:
+        return _parse_notebook(src, root, config, text, layouts, diags)
     try:
         fm = split_front_matter(text)
     except FrontMatterError as exc:
@@ -89,6 +92,30 @@ def parse_post(
     if fields is None:
         return None
     return _make_post(src, root, config, fm, fields, layouts, diags)
+
+
+def _parse_notebook(
+    src: SourceFile,
+    root: Path,
+    config: SiteConfig,
+    text: str,
+    layouts: Callable[[str], str | None],
+    diags: Diagnostics,
+) -> Post | None:
+    """A notebook read as a post; its problems also name the cell and the line in it."""
+    from generator.content.notebooks import in_cell, read_notebook
+
+    found = Diagnostics()
+    notebook = read_notebook(text, src.rel, found)
+    post = None
+    if notebook is not None:
+        fields = normalise(notebook.front_matter, src.rel, found)
+        if fields is not None:
+            post = _make_post(src, root, config, notebook.front_matter, fields, layouts, found)
+        diags.extend(in_cell(d, notebook.cells) for d in found)
+    else:
+        diags.extend(found)
+    return replace(post, notebook=notebook.cells) if post and notebook else None
 
 
 def _make_post(

@@ -18,6 +18,7 @@ from functools import partial
 from pathlib import Path
 
 from generator import __version__
+from generator.content.discover import SOURCE_SUFFIXES
 from generator.diskcache import DiskCache
 from generator.errors import Diagnostic
 from generator.forkmap import fork_map
@@ -41,7 +42,7 @@ def data_files_digest(root: Path) -> str:
             dirnames.sort()
             for name in sorted(filenames):
                 # Posts are hashed by content already; included .md files are not.
-                if name.endswith((".md", ".markdown")) and folder in ("content", "_posts"):
+                if name.endswith(SOURCE_SUFFIXES) and folder in ("content", "_posts"):
                     continue
                 stat = os.stat(os.path.join(dirpath, name))
                 digest.update(f"{dirpath}/{name}:{stat.st_size}:{stat.st_mtime_ns}\n".encode())

@@ -24,8 +24,9 @@ Dialect = Literal["commonmark", "kramdown"]
 
 
 def dialect(post: Post, config: SiteConfig) -> Dialect:
-    """The site's ``markdown:`` if it has one, else by where the post lives."""
-    if config.markdown == "commonmark":
+    """The site's ``markdown:`` if it has one, else by where the post lives. A notebook's
+    Markdown cells are always CommonMark, as Jupyter renders them."""
+    if config.markdown == "commonmark" or post.source.suffix.lower() == ".ipynb":
         return "commonmark"
     if config.markdown == "kramdown":
         return "kramdown"

@@ -82,6 +82,9 @@ class Renderer:
             lstrip_blocks=True,
             keep_trailing_newline=True,
             bytecode_cache=bytecode_cache(self.template_cache),
+            # A Renderer serves one build: templates cannot change under it, so Jinja need
+            # not stat every template file again for each of the thousand pages.
+            auto_reload=False,
         )
         self._site = self.site_context()
         self._templates_digest = templates_digest(self.theme.templates)

@@ -1,0 +1,282 @@
+"""Content stage: a Jupyter notebook (``.ipynb``) read as a post.
+
+The notebook becomes the Markdown text a hand-written post would be, laid out so
+that each of its lines stands on the line of the ``.ipynb`` file it came from (the
+JSON that Jupyter, VS Code and Colab write puts every source line on its own line).
+Every later diagnostic (YAML, math, cells, charts) then names the notebook's own
+line, which an editor jumps to; :func:`where` adds the cell and the line in it.
+
+- Front matter: a YAML block (``---`` ... ``---``) opening the first raw or markdown
+  cell, as Quarto and MyST write it; else the notebook's ``lessonpress`` metadata and
+  its ``title``; else the first ``#`` heading gives the title, as for any post.
+- Markdown cells are the post's Markdown (CommonMark); raw cells are kept when their
+  ``raw_mimetype`` is HTML or Markdown (as nbconvert's HTML export does), else dropped.
+- Code cells become ``python {compute}`` cells, run at build time in one namespace.
+  Jupyter Book's tags and Colab's form cells set their options: ``remove-input``,
+  ``hide-input`` and ``# @title`` / ``cellView: form`` hide the code;
+  ``remove-output`` and ``hide-output`` the output; ``remove-cell`` both;
+  ``skip-execution`` shows the code without running it.
+
+The file is read with nbformat (any version, converted to 4, validated).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from generator.content.frontmatter import FrontMatter, FrontMatterError, split_front_matter
+from generator.errors import Diagnostic, Diagnostics
+from generator.model import NotebookCell
+
+NOTEBOOK_SUFFIX = ".ipynb"
+_SOURCE_KEY = re.compile(r'^(\s*)"source":\s*(.*?)\s*$')
+_CELL_TYPE_KEY = re.compile(r'^(\s*)"cell_type":')
+_BLOCK_CLOSE = re.compile(r"^\s*\],?\s*$")
+_FORM_TITLE = re.compile(r"^\s*#\s*@title\b")
+_FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+HIDE_CODE_TAGS = {"remove-input", "hide-input"}
+HIDE_OUTPUT_TAGS = {"remove-output", "hide-output"}
+KEPT_RAW = {"text/html": "html", "text/markdown": "markdown", "text/x-markdown": "markdown"}
+
+
+@dataclass(frozen=True)
+class NotebookText:
+    """What a notebook reads as: its front matter and Markdown body, and where each cell is."""
+
+    front_matter: FrontMatter
+    cells: tuple[NotebookCell, ...]
+
+
+def read_notebook(text: str, rel: str, diags: Diagnostics) -> NotebookText | None:
+    """The notebook ``text`` (the .ipynb file's JSON) as front matter and a Markdown body.
+
+    Problems go to ``diags`` at the notebook's lines; None when it cannot be read."""
+    nb = _parse(text, rel, diags)
+    if nb is None:
+        return None
+    lines = text.split("\n")
+    cells = list(nb.get("cells", ()))
+    firsts = _first_source_lines(lines, cells)
+    sequential = firsts is None
+    if firsts is None:  # not one source line per JSON line: lay the cells out one after another
+        firsts, at = [], 2
+        for cell in cells:
+            firsts.append(at)
+            at += len(_source_lines(cell)) + 3
+    size = max(
+        [
+            len(lines) + 2,
+            *(f + len(_source_lines(c)) + 2 for f, c in zip(firsts, cells, strict=True)),
+        ]
+    )
+    out = [""] * (size + 1)  # out[n] is line n (1-based)
+    spans = tuple(
+        NotebookCell(number, first, len(_source_lines(cell)), str(cell.get("cell_type", "")))
+        for number, (cell, first) in enumerate(zip(cells, firsts, strict=True), start=1)
+    )
+    front: FrontMatter | None = None
+    for number, (cell, first) in enumerate(zip(cells, firsts, strict=True), start=1):
+        source = _source_lines(cell)
+        kind = cell.get("cell_type")
+        if front is None and number == _first_prose(cells) and _opens_front_matter(source):
+            try:
+                front = split_front_matter("\n".join(source), first_line=first)
+            except FrontMatterError as exc:
+                problem = Diagnostic(rel, exc.line, exc.message, code="content")
+                diags.extend([in_cell(problem, spans)])
+                return None
+            if kind == "markdown":
+                _place(out, front.body_line, front.body.split("\n"))
+            continue
+        if kind == "markdown" or (kind == "raw" and _raw_kind(cell) is not None):
+            _place(out, first, _closed(source))
+        elif kind == "code" and any(line.strip() for line in source):
+            _place_code(out, first, source, cell)
+    body = "\n".join(out[1:])
+    if front is None:
+        data, key_lines = _metadata(nb.get("metadata", {}), rel, diags)
+        front = FrontMatter(data, key_lines, body, 1, True)  # a notebook is a post as it is
+    else:
+        front = FrontMatter(front.data, front.lines, body, 1, True)
+    if sequential:
+        diags.warning(
+            rel,
+            1,
+            "this notebook's JSON does not put each source line on its own line (as "
+            "Jupyter writes it): problems are reported at the cell and its line only",
+            code="notebook",
+        )
+    return NotebookText(front, spans)
+
+
+def in_cell(diagnostic: Diagnostic, cells: Sequence[NotebookCell]) -> Diagnostic:
+    """``diagnostic`` with the cell and the line in it named before its message."""
+    found = where(cells, diagnostic.line) if diagnostic.line > 0 else None
+    if found is None:
+        return diagnostic
+    return replace(diagnostic, message=f"{found}: {diagnostic.message}")
+
+
+def where(cells: Sequence[NotebookCell], line: int) -> str | None:
+    """``"cell 12, line 3"`` for a notebook's JSON ``line``, if it falls in a cell."""
+    for cell in cells:
+        if cell.line <= line < cell.line + max(cell.count, 1):
+            return f"cell {cell.number}, line {line - cell.line + 1}"
+    return None
+
+
+def _parse(text: str, rel: str, diags: Diagnostics) -> Mapping[str, Any] | None:
+    try:
+        json.loads(text)
+    except ValueError as exc:
+        line = getattr(exc, "lineno", 1)
+        message = getattr(exc, "msg", str(exc))
+        diags.error(rel, line, f"not a notebook: the JSON is invalid ({message})", code="notebook")
+        return None
+    import nbformat  # only a site with notebooks pays for it
+
+    try:
+        nb = nbformat.reads(text, as_version=nbformat.NO_CONVERT)  # type: ignore[no-untyped-call]
+        if int(nb.get("nbformat", 0)) < 4:
+            nb = nbformat.convert(nb, 4)  # type: ignore[no-untyped-call]
+        nbformat.validate(nb)
+    except nbformat.ValidationError as exc:
+        path = list(getattr(exc, "absolute_path", ()) or ())
+        at = f" in cell {int(path[1]) + 1}" if len(path) > 1 and path[0] == "cells" else ""
+        message = getattr(exc, "message", str(exc))
+        diags.error(rel, 1, f"not a valid notebook{at}: {message}", code="notebook")
+        return None
+    except Exception as exc:  # nbformat raises many kinds on foreign JSON
+        diags.error(rel, 1, f"not a notebook: {exc}", code="notebook")
+        return None
+    found: Mapping[str, Any] = nb
+    return found
+
+
+def _first_source_lines(lines: list[str], cells: list[Any]) -> list[int] | None:
+    """The JSON line of each cell's first source line, if each source line has its own."""
+    indents = [len(m.group(1)) for line in lines if (m := _CELL_TYPE_KEY.match(line))]
+    if not indents:
+        return [] if not cells else None
+    indent = max(set(indents), key=indents.count)
+    keys = [
+        (n, m.group(2))
+        for n, line in enumerate(lines, start=1)
+        if (m := _SOURCE_KEY.match(line)) and len(m.group(1)) == indent
+    ]
+    if len(keys) != len(cells):
+        return None
+    firsts = []
+    for (line, rest), cell in zip(keys, cells, strict=True):
+        count = len(_source_lines(cell))
+        if rest.startswith("["):
+            if rest.rstrip(",") == "[]":
+                firsts.append(line + 1)
+                continue
+            end = line + 1
+            while end <= len(lines) and not _BLOCK_CLOSE.match(lines[end - 1]):
+                end += 1
+            if end - line - 1 != count:
+                return None
+            firsts.append(line + 1)
+        elif count <= 1:
+            firsts.append(line)
+        else:
+            return None
+    return firsts
+
+
+def _source_lines(cell: Mapping[str, Any]) -> list[str]:
+    source = cell.get("source", "")
+    text = "".join(source) if isinstance(source, list) else str(source)
+    lines = text.split("\n")
+    if text.endswith("\n"):
+        lines.pop()  # Jupyter's last source line may end with a newline: no line after it
+    return lines if text else []
+
+
+def _first_prose(cells: list[Any]) -> int:
+    """The number of the first raw or markdown cell (front matter may open it)."""
+    for number, cell in enumerate(cells, start=1):
+        if cell.get("cell_type") in ("raw", "markdown"):
+            return number
+    return 0
+
+
+def _opens_front_matter(source: list[str]) -> bool:
+    return bool(source) and source[0].rstrip() == "---"
+
+
+def _raw_kind(cell: Mapping[str, Any]) -> str | None:
+    meta = cell.get("metadata", {})
+    mime = str(meta.get("raw_mimetype") or meta.get("format") or "").lower()
+    return KEPT_RAW.get(mime)
+
+
+def _place(out: list[str], first: int, source: list[str]) -> None:
+    for offset, line in enumerate(source):
+        out[first + offset] = line
+
+
+def _closed(source: list[str]) -> list[str]:
+    """A cell's Markdown with a fence it leaves open closed (Jupyter renders each cell
+    alone; here an open fence would swallow the cells after it)."""
+    opener: str | None = None
+    for line in source:
+        found = _FENCE.match(line)
+        if not found:
+            continue
+        chars = found.group(1)
+        if opener is None:
+            opener = chars
+        elif chars[0] == opener[0] and len(chars) >= len(opener) and not line.strip()[len(chars) :]:
+            opener = None
+    return source if opener is None else [*source, opener]
+
+
+def _place_code(out: list[str], first: int, source: list[str], cell: Mapping[str, Any]) -> None:
+    """A code cell as a fenced ``python {compute ...}`` block: its fences stand on the
+    JSON lines just before and after its source (``"source": [`` and ``]``)."""
+    meta = cell.get("metadata", {}) or {}
+    tags = {str(t) for t in (meta.get("tags") or ())}
+    form = meta.get("cellView") == "form" or bool(source and _FORM_TITLE.match(source[0]))
+    hide_code = form or bool(tags & HIDE_CODE_TAGS)
+    hide_output = bool(tags & HIDE_OUTPUT_TAGS)
+    if "remove-cell" in tags:
+        hide_code = hide_output = True
+    longest = max(
+        (len(m.group(0)) for line in source for m in re.finditer(r"`{3,}", line)), default=2
+    )
+    fence = "`" * max(3, longest + 1)
+    if "skip-execution" in tags:
+        info = "python"
+    else:
+        options = " ".join(
+            o for o, on in (("hide-code", hide_code), ("hide-output", hide_output)) if on
+        )
+        info = f"python {{compute{' ' + options if options else ''}}}"
+    out[first - 1] = fence + info
+    _place(out, first, source)
+    out[first + len(source)] = fence
+
+
+def _metadata(
+    meta: Mapping[str, Any], rel: str, diags: Diagnostics
+) -> tuple[dict[str, Any], dict[str, int]]:
+    """Front matter from the notebook's metadata: ``lessonpress: {...}``, and ``title``."""
+    data: dict[str, Any] = {}
+    ours = meta.get("lessonpress")
+    if isinstance(ours, Mapping):
+        data.update(ours)
+    elif ours is not None:
+        diags.warning(
+            rel, 1, "notebook metadata 'lessonpress' must be a mapping; ignored", code="notebook"
+        )
+    title = meta.get("title")
+    if isinstance(title, str) and title.strip() and "title" not in data:
+        data["title"] = title.strip()
+    return data, {key: 1 for key in data}

@@ -1,0 +1,186 @@
+"""Jupyter notebooks as posts: front matter, cells, tags, and diagnostics at the .ipynb line."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import nbformat
+from nbformat.v4 import new_code_cell, new_markdown_cell, new_notebook, new_raw_cell
+
+from tests.helpers import build_site, write_files
+
+FRONT = "---\ntitle: Fitting a line\ndate: 2024-05-01\ntags: [regression, model-fitting]\n---"
+
+
+def notebook(*cells: Any, metadata: dict[str, Any] | None = None) -> str:
+    """A notebook as Jupyter writes it (nbformat, one source line per JSON line)."""
+    nb = new_notebook(cells=list(cells), metadata=metadata or {})
+    for i, cell in enumerate(nb.cells):
+        cell.id = f"cell-{i}"  # fixed ids: the same file every run
+    return nbformat.writes(nb) + "\n"
+
+
+def json_line(text: str, needle: str) -> int:
+    """The 1-based line of the .ipynb text holding ``needle``."""
+    return next(n for n, line in enumerate(text.split("\n"), start=1) if needle in line)
+
+
+def build(tmp_path: Path, files: dict[str, str]) -> tuple[Any, Path]:
+    src = write_files(tmp_path / "src", files)
+    out = tmp_path / "site"
+    return build_site(src, out), out
+
+
+def test_a_notebook_is_a_post_with_its_markdown_math_and_computed_cells(tmp_path: Path) -> None:
+    text = notebook(
+        new_raw_cell(FRONT),
+        new_markdown_cell(
+            "# Tutorial 1: Linear regression with MSE\n\n**Week 1, Day 3: Model Fitting**\n\n"
+            "The mean squared error is\n\n$$\n\\mathrm{MSE} = \\frac{1}{N}\\sum_{i=1}^N "
+            "(y_i - \\theta x_i)^2\n$$\n\nwhere $\\theta$ is the slope."
+        ),
+        new_code_cell("import numpy as np\nnp.random.seed(2021)\nx = np.arange(5)\ny = 1.5 * x"),
+        new_code_cell("print('MSE at theta=1:', float(np.mean((y - x) ** 2)))"),
+        new_markdown_cell("## Section 1: Least squares\n\n- [x] a task\n- a list right after"),
+    )
+    result, out = build(tmp_path, {"content/posts/W1D3_Tutorial1.ipynb": text})
+    assert result.returncode == 0, result.stderr
+    page = (out / "posts/w1d3-tutorial1/index.html").read_text(encoding="utf-8")
+    assert "<title>Fitting a line" in page
+    assert 'id="tutorial-1-linear-regression-with-mse"' in page
+    assert 'id="section-1-least-squares"' in page
+    assert page.count('<math display="block"') == 1 and '<math display="inline"' in page
+    assert "MSE at theta=1: 1.5" in page
+    assert 'type="checkbox"' in page  # GFM task list: the cells are CommonMark
+    assert 'href="../../tags/model-fitting/"' in page
+
+
+def test_tags_and_colab_forms_hide_what_jupyter_book_and_colab_hide(tmp_path: Path) -> None:
+    text = notebook(
+        new_markdown_cell("# Tags"),
+        new_code_cell(
+            "# @title Figure settings\nimport numpy as np\nprint('settings applied')",
+            metadata={"cellView": "form"},
+        ),
+        new_code_cell("print('only-the-output')", metadata={"tags": ["remove-input"]}),
+        new_code_cell(
+            "secret = 41\nprint('output' + '-hidden')", metadata={"tags": ["hide-output"]}
+        ),
+        new_code_cell("print('removed-cell')", metadata={"tags": ["remove-cell"]}),
+        new_code_cell("this is not python ```", metadata={"tags": ["skip-execution"]}),
+        new_code_cell("print(secret + 1)"),
+    )
+    result, out = build(tmp_path, {"content/posts/tags.ipynb": text})
+    assert result.returncode == 0, result.stderr
+    page = (out / "posts/tags/index.html").read_text(encoding="utf-8")
+    assert "settings applied" in page and "Figure settings" not in page
+    assert "only-the-output" in page and "print" not in page.split("only-the-output")[0][-400:]
+    assert "secret" in page and "output-hidden" not in page
+    assert "removed-cell" not in page
+    assert '<span class="n">this</span>' in page  # shown as code, never run
+    assert ">42\n<" in page  # every cell ran in one namespace, in order
+
+
+def test_title_from_metadata_then_first_heading(tmp_path: Path) -> None:
+    by_meta = notebook(
+        new_markdown_cell("# Heading title"),
+        metadata={"title": "Metadata title", "lessonpress": {"tags": ["nb"]}},
+    )
+    by_heading = notebook(new_markdown_cell("Intro.\n\n# Heading title\n\nText."))
+    result, out = build(
+        tmp_path, {"content/posts/meta.ipynb": by_meta, "content/posts/head.ipynb": by_heading}
+    )
+    assert result.returncode == 0, result.stderr
+    assert "<title>Metadata title" in (out / "posts/meta/index.html").read_text()
+    assert (out / "tags/nb/index.html").is_file()
+    assert "<title>Heading title" in (out / "posts/head/index.html").read_text()
+
+
+def test_errors_name_the_ipynb_line_the_cell_and_the_line_in_it(tmp_path: Path) -> None:
+    text = notebook(
+        new_markdown_cell("# Errors"),
+        new_code_cell("a = 1\nb = 2\nprint(undefined_name)"),
+        new_code_cell("print('never reached')"),
+    )
+    warned = notebook(new_markdown_cell("# Math\n\nBad math: $\\frac{1}{$ here."))
+    result, _ = build(
+        tmp_path,
+        {"content/posts/W1D3_Tutorial2.ipynb": text, "content/posts/math.ipynb": warned},
+    )
+    assert result.returncode == 1
+    error_line = json_line(text, "print(undefined_name)")
+    assert (
+        f"content/posts/W1D3_Tutorial2.ipynb:{error_line}: cell 2, line 3: NameError"
+        in result.stderr
+    ), result.stderr
+    assert "Traceback" not in result.stderr
+    result, _ = build(tmp_path / "warned", {"content/posts/math.ipynb": warned})
+    assert result.returncode == 0, result.stderr
+    math_line = json_line(warned, "Bad math")
+    assert f"math.ipynb:{math_line}: warning: cell 1, line 3: could not render math" in (
+        result.stderr
+    )
+
+
+def test_front_matter_problems_point_into_the_raw_cell(tmp_path: Path) -> None:
+    text = notebook(new_raw_cell("---\ntitle: Broken\ntags: [a, b\n---"), new_markdown_cell("Hi"))
+    result, out = build(tmp_path, {"content/posts/broken.ipynb": text})
+    assert result.returncode == 1
+    assert re.search(r"broken\.ipynb:(\d+): cell 1, line (\d+): ", result.stderr), result.stderr
+    line = int(re.search(r"broken\.ipynb:(\d+):", result.stderr).group(1))  # type: ignore[union-attr]
+    assert line in (json_line(text, "tags: [a, b"), json_line(text, "tags: [a, b") + 1)
+    assert not out.exists()
+
+
+def test_invalid_json_and_invalid_notebooks_are_diagnostics(tmp_path: Path) -> None:
+    good = notebook(new_markdown_cell("# Fine"))
+    broken_json = good.replace('"cells": [', '"cells": [,', 1)
+    not_notebook = json.dumps({"cells": [{"cell_type": "code"}], "nbformat": 4}, indent=1)
+    result, _ = build(
+        tmp_path,
+        {"content/posts/a.ipynb": broken_json, "content/posts/b.ipynb": not_notebook},
+    )
+    assert result.returncode == 1
+    assert f"a.ipynb:{json_line(broken_json, '[,')}: not a notebook: the JSON is invalid" in (
+        result.stderr
+    )
+    assert "b.ipynb:1: not a valid notebook" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_a_notebook_written_on_one_line_still_names_the_cell(tmp_path: Path) -> None:
+    nb = new_notebook(cells=[new_markdown_cell("# One line"), new_code_cell("x = 1\nprint(y)")])
+    text = json.dumps(nb)  # no indentation: every cell on line 1
+    result, _ = build(tmp_path, {"content/posts/minified.ipynb": text})
+    assert result.returncode == 1
+    assert "cell 2, line 2: NameError" in result.stderr, result.stderr
+    assert "does not put each source line on its own line" in result.stderr
+
+
+def test_an_open_fence_in_a_markdown_cell_ends_with_the_cell(tmp_path: Path) -> None:
+    text = notebook(
+        new_markdown_cell("# Fence\n\n```python\nprint('shown as code')"),
+        new_markdown_cell("## After the fence"),
+    )
+    result, out = build(tmp_path, {"content/posts/fence.ipynb": text})
+    assert result.returncode == 0, result.stderr
+    assert 'id="after-the-fence"' in (out / "posts/fence/index.html").read_text()
+
+
+def test_notebooks_in_a_jekyll_blog_are_posts_only_in_posts(tmp_path: Path) -> None:
+    text = notebook(new_raw_cell("---\ntitle: From a notebook\n---"), new_markdown_cell("Text"))
+    result, out = build(
+        tmp_path,
+        {
+            "_config.yml": "title: Blog\n",
+            "_posts/2021-03-27-from-a-notebook.ipynb": text,
+            "notes/scratch.ipynb": notebook(new_markdown_cell("# Not a page")),
+        },
+    )
+    assert result.returncode == 0, result.stderr
+    pages = [p.relative_to(out).as_posix() for p in out.rglob("index.html")]
+    assert any("from-a-notebook" in p for p in pages), pages
+    assert not any("scratch" in p for p in pages)
