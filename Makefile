@@ -34,7 +34,7 @@ deps: deps-python
 deps-python: $(CHARTJS)
 	$(PIP) install -q torch==2.13.0
 	$(PIP) install -q -c constraints.txt hatchling==1.33.0 editables==0.6
-	$(PIP) install -q --no-build-isolation -c constraints.txt -e '.[test]'
+	$(PIP) install -q --no-build-isolation -c constraints.txt -e '.[test,notebooks]'
 
 $(CHARTJS): package.json package-lock.json
 	npm ci --no-audit --no-fund

@@ -128,11 +128,22 @@ class Post:
 
 
 @dataclass(frozen=True)
+class Display:
+    """One rich output of a cell: a figure, a table, HTML, a value. ``data`` is text, or
+    base64 for images other than SVG; ``alt`` describes an image (a figure's title)."""
+
+    mime: str  # "image/svg+xml", "image/png", "text/html", "text/latex", "text/plain"...
+    data: str
+    alt: str = ""
+
+
+@dataclass(frozen=True)
 class CellOutput:
-    """What one cell printed. ``text`` is stdout and stderr interleaved."""
+    """What one cell printed (``text``: stdout and stderr interleaved) and showed."""
 
     index: int
     text: str = ""
+    displays: tuple[Display, ...] = ()
 
 
 @dataclass(frozen=True)

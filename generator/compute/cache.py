@@ -33,7 +33,7 @@ from typing import Any, Literal
 
 from generator.model import Post, SiteConfig
 
-FORMAT = 1
+FORMAT = 2  # 2: outputs carry rich displays; notebooks' cells run in IPython
 _MAGIC = b"lessonpress-cache"
 
 Status = Literal["fresh", "stale", "missing", "corrupt"]
@@ -149,6 +149,7 @@ def post_key(
         "format": FORMAT,
         "cells": [[c.source, asdict(c.options)] for c in post.cells],
         "seed": post.run_seed,
+        "notebook": bool(post.notebook),
         "float_digits": config.float_digits,
         "inputs": [[p, _digest(site_root / p)] for p in post.inputs],
         "modules": [[_display(p, site_root), _digest(p)] for p in scan.local_files],

@@ -27,14 +27,17 @@ from typing import Any
 from generator.compute import worker as _worker
 from generator.errors import Diagnostic
 from generator.model import Post, SiteConfig
+from generator.paths import state_dir
 
 Progress = Callable[[str], None]
 
 # Modules worth importing once in the zygote when an uncached post imports them.
 # Only well-behaved libraries: a module that starts threads at import would make forking unsafe.
-PRELOADABLE = ("numpy", "torch", "scipy", "pandas", "sklearn", "sympy", "statsmodels")
+PRELOADABLE = (
+    "numpy", "torch", "scipy", "pandas", "sklearn", "sympy", "statsmodels", "matplotlib",
+)  # fmt: skip
 # torch.optim imports torch._dynamo (~2 s) on first use: pay that once too when cells mention it.
-PRELOAD_WHEN = {"torch._dynamo": ("torch", "optim")}
+PRELOAD_WHEN = {"torch._dynamo": ("torch", "optim"), "matplotlib.pyplot": ("matplotlib", "pyplot")}
 OUTPUT_LIMIT = 200_000  # bytes of stdout+stderr kept per cell
 STARTUP_TIMEOUT = 120.0  # seconds for a worker to fork and reach its first cell
 
@@ -61,6 +64,7 @@ class Job:
     timed_out: float | None = None
     done: bool = False
     outputs: dict[int, str] = field(default_factory=dict)
+    displays: dict[int, list[dict[str, str]]] = field(default_factory=dict)
     wires: list[dict[str, Any]] = field(default_factory=list)
     diagnostics: list[Diagnostic] = field(default_factory=list)
     failed: bool = False
@@ -131,6 +135,8 @@ class WorkerPool:
             for extra, (parent, word) in PRELOAD_WHEN.items()
             if parent in preload and any(word in source for source in sources)
         ]
+        if any(job.post.notebook for job in jobs):  # notebooks run in IPython's shell
+            preload.append("IPython.core.interactiveshell")
         self.zygote, self.control = self._start_zygote(preload)
         self.selector.register(self.control, selectors.EVENT_READ, None)
         self.next_id = 0
@@ -241,6 +247,8 @@ class WorkerPool:
             "memory_limit": self.memory,
             "output_limit": OUTPUT_LIMIT,
             "cells": [{"source": c.source, "line": c.line} for c in post.cells],
+            "notebook": bool(post.notebook),
+            "ipython_dir": str(state_dir(self.site_root) / "ipython"),
         }
 
     def _read_control(self) -> None:
@@ -324,6 +332,11 @@ class WorkerPool:
             job.deadline = time.monotonic() + _cell_timeout(post, self.config, job.cell)
         elif kind == "out":
             job.outputs[int(message["i"])] = str(message["text"])
+            job.displays[int(message["i"])] = [
+                {k: str(d.get(k, "")) for k in ("mime", "data", "alt")}
+                for d in message.get("displays", ())
+                if isinstance(d, dict)
+            ]
             job.deadline = time.monotonic() + STARTUP_TIMEOUT
         elif kind == "error":
             self._fail(job, int(message["line"]), str(message["msg"]))

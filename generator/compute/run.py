@@ -22,7 +22,7 @@ from typing import Any, Literal
 from generator.compute import cache, datasets
 from generator.compute.pool import Job, WorkerPool
 from generator.errors import Diagnostic
-from generator.model import CellOutput, ComputeResult, Dataset, Post, SiteConfig
+from generator.model import CellOutput, ComputeResult, Dataset, Display, Post, SiteConfig
 
 Mode = Literal["normal", "frozen", "rerun"]
 Progress = Callable[[str], None]
@@ -94,7 +94,10 @@ def _from_cache(
     if entry is None:
         return None
     try:
-        outputs = tuple(CellOutput(int(o["index"]), str(o["text"])) for o in entry["outputs"])
+        outputs = tuple(
+            CellOutput(int(o["index"]), str(o["text"]), _displays(o.get("displays", ())))
+            for o in entry["outputs"]
+        )
         found = _datasets(post, entry["datasets"])
     except (KeyError, TypeError, ValueError):
         diagnostics.append(
@@ -102,6 +105,10 @@ def _from_cache(
         )
         return None
     return ComputeResult(outputs=outputs, datasets=found, cached=True)
+
+
+def _displays(wires: Sequence[Mapping[str, Any]]) -> tuple[Display, ...]:
+    return tuple(Display(str(w["mime"]), str(w["data"]), str(w.get("alt", ""))) for w in wires)
 
 
 def _datasets(post: Post, wires: Sequence[Mapping[str, Any]]) -> dict[str, Dataset]:
@@ -118,7 +125,7 @@ def _datasets(post: Post, wires: Sequence[Mapping[str, Any]]) -> dict[str, Datas
 def _result(job: Job) -> ComputeResult:
     cells = job.post.cells
     outputs = tuple(
-        CellOutput(cells[i].index, text)
+        CellOutput(cells[i].index, text, _displays(job.displays.get(i, ())))
         for i, text in sorted(job.outputs.items())
         if i < len(cells)
     )
@@ -135,7 +142,8 @@ def _payload(job: Job) -> dict[str, Any]:
     cells = job.post.cells
     return {
         "outputs": [
-            {"index": cells[i].index, "text": text} for i, text in sorted(job.outputs.items())
+            {"index": cells[i].index, "text": text, "displays": job.displays.get(i, [])}
+            for i, text in sorted(job.outputs.items())
         ],
         "datasets": job.wires,
     }

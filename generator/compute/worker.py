@@ -9,7 +9,9 @@ the random generators and runs the post's cells in one namespace, reporting
 over a socket in length-prefixed JSON frames:
 
     {"t": "cell", "i": k}                  cell k (position in the post) starts
-    {"t": "out", "i": k, "text": ...}      what cell k printed
+    {"t": "out", "i": k, "text": ..., "displays": [...]}
+                                           what cell k printed, and its rich outputs
+                                           (figures; in notebooks display() and values)
     {"t": "warn" | "error", "line", "msg"} a diagnostic at a .md line
     {"t": "done", "datasets": [...]}       finished (after an error too)
 
@@ -45,7 +47,7 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from generator.compute import datasets, reaper
+from generator.compute import datasets, reaper, rich, sink
 
 JOB_ID_SIZE = 16
 _HEADER = struct.Struct("!I")
@@ -99,6 +101,8 @@ def zygote_main(control_fd: int, preload: list[str]) -> None:
     # worker ends, instead of to init, so they can be ended too.
     reaper.become_subreaper()
     sys.path[:] = [p for p in sys.path if p not in ("", ".")]
+    # Figures become outputs of the cell that drew them (see generator.compute.figures).
+    os.environ["MPLBACKEND"] = "module://generator.compute.figures"
     for name in preload:
         # A module that fails here fails again, with a line number, in the cell.
         with contextlib.suppress(Exception):
@@ -304,6 +308,7 @@ class _Runner:
         self.cell: dict[str, Any] = {}
         self.position = 0
         self.children_seen: dict[int, int] = {}
+        self.notebook: rich.Notebook | None = None
 
     def send(self, message: dict[str, Any]) -> None:
         self.sock.sendall(encode_frame(message))
@@ -314,20 +319,34 @@ class _Runner:
         sys.path[:0] = [p for p in dict.fromkeys((post_dir, site_root)) if p not in sys.path]
         sys.argv = [self.filename]
         _seed(int(self.spec["seed"]), list(self.spec["seed_modules"]), int(self.spec["threads"]))
-        return {
+        namespace = {
             "__name__": "__main__",
             "__builtins__": builtins,
             "dataset": self.dataset,
             "sweep": self.sweep,
         }
+        if self.spec.get("notebook"):
+            self.notebook = rich.Notebook(namespace, Path(str(self.spec["ipython_dir"])))
+        return namespace
 
     def run(self) -> None:
-        namespace = self.prepare()
+        try:
+            namespace = self.prepare()
+        except ImportError as exc:  # a notebook, and IPython is not installed
+            line = int(self.spec["cells"][0]["line"]) if self.spec["cells"] else 0
+            message = (
+                f"notebooks run their cells in IPython, which could not be imported ({exc}): "
+                "install it with pip install 'lessonpress[notebooks]'"
+            )
+            self.send({"t": "error", "line": line, "msg": message})
+            return
         for position, cell in enumerate(self.spec["cells"]):
             self.position, self.cell = position, cell
             self.send({"t": "cell", "i": position})
             failure = self._run_cell(cell, namespace)
-            self.send({"t": "out", "i": position, "text": self.capture.end_cell()})
+            displays = self._displays()
+            text = self.capture.end_cell()
+            self.send({"t": "out", "i": position, "text": text, "displays": displays})
             self._note_children(int(cell["line"]))
             if failure is not None:
                 self.send({"t": "error", "line": failure[0], "msg": failure[1]})
@@ -336,17 +355,37 @@ class _Runner:
 
     def _run_cell(self, cell: dict[str, Any], namespace: dict[str, Any]) -> tuple[int, str] | None:
         line = int(cell["line"])
+        source = str(cell["source"])
+        if self.notebook is not None:
+            try:
+                source = self.notebook.transform(source)
+            except Exception as exc:  # IPython's transformer raises on broken magics
+                return line, self._quote(f"{type(exc).__qualname__}: {exc}", line)
         try:
-            tree = ast.parse(str(cell["source"]), self.filename, "exec")
+            tree = ast.parse(source, self.filename, "exec")
         except SyntaxError as exc:
             at = line + (exc.lineno or 1) - 1
             return at, self._quote(f"SyntaxError: {exc.msg}", at)
         ast.increment_lineno(tree, line - 1)  # tracebacks then carry .md line numbers
+        shown = None
+        if self.notebook is not None and _shows_value(tree, source):
+            shown = ast.Expression(tree.body.pop().value)  # type: ignore[attr-defined]
         try:
             exec(compile(tree, self.filename, "exec", dont_inherit=True), namespace)
+            if shown is not None and self.notebook is not None:
+                value = eval(compile(shown, self.filename, "eval", dont_inherit=True), namespace)
+                self.notebook.show(value)
         except BaseException as exc:  # the author's error, reported as a diagnostic
             return self._describe(exc, line)
         return None
+
+    def _displays(self) -> list[dict[str, str]]:
+        """The cell's rich outputs, its figures still open included."""
+        figures = sys.modules.get("generator.compute.figures")
+        if figures is not None:  # matplotlib has drawn with our backend
+            with contextlib.suppress(Exception):
+                figures.flush()
+        return sink.drain()
 
     def _describe(self, exc: BaseException, line: int) -> tuple[int, str]:
         frames = traceback.extract_tb(exc.__traceback__)
@@ -408,6 +447,15 @@ class _Runner:
                     "they were killed when the post finished",
                 }
             )
+
+
+def _shows_value(tree: ast.Module, source: str) -> bool:
+    """Jupyter shows a cell's last expression, unless a ``;`` ends the cell."""
+    return (
+        bool(tree.body)
+        and isinstance(tree.body[-1], ast.Expr)
+        and not (source.rstrip().endswith(";"))
+    )
 
 
 def _ours(filename: str) -> bool:

@@ -38,6 +38,7 @@ _CELL_TYPE_KEY = re.compile(r'^(\s*)"cell_type":')
 _BLOCK_CLOSE = re.compile(r"^\s*\],?\s*$")
 _FORM_TITLE = re.compile(r"^\s*#\s*@title\b")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_H1 = re.compile(r"^ {0,3}#[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$")
 HIDE_CODE_TAGS = {"remove-input", "hide-input"}
 HIDE_OUTPUT_TAGS = {"remove-output", "hide-output"}
 KEPT_RAW = {"text/html": "html", "text/markdown": "markdown", "text/x-markdown": "markdown"}
@@ -96,12 +97,14 @@ def read_notebook(text: str, rel: str, diags: Diagnostics) -> NotebookText | Non
             _place(out, first, _closed(source))
         elif kind == "code" and any(line.strip() for line in source):
             _place_code(out, first, source, cell)
-    body = "\n".join(out[1:])
     if front is None:
         data, key_lines = _metadata(nb.get("metadata", {}), rel, diags)
-        front = FrontMatter(data, key_lines, body, 1, True)  # a notebook is a post as it is
     else:
-        front = FrontMatter(front.data, front.lines, body, 1, True)
+        data, key_lines = dict(front.data), dict(front.lines)
+    if not data.get("title"):
+        _title_from_heading(out, data)
+    # A notebook is a post as it is, front matter or not.
+    front = FrontMatter(data, key_lines, "\n".join(out[1:]), 1, True)
     if sequential:
         diags.warning(
             rel,
@@ -262,6 +265,24 @@ def _place_code(out: list[str], first: int, source: list[str], cell: Mapping[str
     out[first - 1] = fence + info
     _place(out, first, source)
     out[first + len(source)] = fence
+
+
+def _title_from_heading(out: list[str], data: dict[str, Any]) -> None:
+    """The first ``#`` heading is the title (and leaves the body), as Quarto reads a notebook."""
+    fence: str | None = None
+    for n, line in enumerate(out):
+        found = _FENCE.match(line)
+        if found:
+            chars = found.group(1)
+            fence = (
+                None if fence is not None and line.strip().startswith(fence) else (fence or chars)
+            )
+            continue
+        heading = _H1.match(line)
+        if fence is None and heading:
+            data["title"] = heading.group(1)
+            out[n] = ""
+            return
 
 
 def _metadata(

@@ -67,9 +67,9 @@ def _options() -> tuple[Any, Any, Any]:
 class CommonMarkRenderer:
     """The comrak options and a warm highlighter; reuse one for every post of a process."""
 
-    def __init__(self, highlighter: Highlighter) -> None:
+    def __init__(self, highlighter: Highlighter, latex: KeptLatex | None = None) -> None:
         self._highlighter = highlighter
-        self._latex = KeptLatex(highlighter.fragments)
+        self._latex = latex or KeptLatex(highlighter.fragments)
         self._extension, self._parse, self._render = _options()
 
     def render(

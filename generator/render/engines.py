@@ -13,6 +13,7 @@ from typing import TYPE_CHECKING, Literal, Protocol
 from generator.model import Post, SiteConfig
 from generator.render.fragments import Fragments
 from generator.render.highlight import Highlighter
+from generator.render.texmath import KeptLatex
 
 if TYPE_CHECKING:
     from collections.abc import Mapping
@@ -47,8 +48,11 @@ class Engines:
     highlighter: Highlighter = field(init=False)
     _made: dict[str, Engine] = field(default_factory=dict)
 
+    latex: KeptLatex = field(init=False)
+
     def __post_init__(self) -> None:
         self.highlighter = Highlighter(self.fragments)
+        self.latex = KeptLatex(self.fragments)
 
     def for_post(self, post: Post, config: SiteConfig) -> Engine:
         name = dialect(post, config)
@@ -61,6 +65,6 @@ class Engines:
             else:
                 from generator.render.commonmark import CommonMarkRenderer
 
-                engine = CommonMarkRenderer(self.highlighter)
+                engine = CommonMarkRenderer(self.highlighter, self.latex)
             self._made[name] = engine
         return engine

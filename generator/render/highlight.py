@@ -93,8 +93,10 @@ def cell_html(
     hide_code: bool,
     hide_output: bool,
     anchor: str,
+    shown: str = "",
 ) -> str:
-    """A computation cell: highlighted code, then what it printed."""
+    """A computation cell: highlighted code, then what it printed, then ``shown`` (the
+    HTML of its figures, tables and values)."""
     parts = [f'<div class="lp-cell" id="{anchor}">']
     if not hide_code:
         parts.append(highlighter.block(source, "python"))
@@ -103,6 +105,8 @@ def cell_html(
             '<pre class="lp-cell-output" aria-label="Output"><code>'
             f"{html.escape(output.text)}</code></pre>"
         )
+    if shown and not hide_output:
+        parts.append(shown)
     parts.append("</div>")
     return "".join(parts)
 

@@ -25,11 +25,12 @@ from generator.forkmap import fork_map
 from generator.memo import WrittenFiles, digest, same
 from generator.model import ComputeResult, OutputFile, Post, SiteConfig
 from generator.paths import data_path
-from generator.placeholders import cell_token, chart_token
+from generator.placeholders import chart_token
 from generator.render.engines import Engines
 from generator.render.environment import bytecode_cache, isodate, longdate, templates_digest
-from generator.render.highlight import cell_html, pygments_css
+from generator.render.highlight import pygments_css
 from generator.render.memo import RenderMemo
+from generator.render.outputs import render_cells
 from generator.render.preview import chart_image, chart_picture, front_matter_image, summary
 from generator.render.rendered import RenderedPost
 from generator.render.search import INDEX_PATH, PAGE_PATH, build_index, html_text, search_entry
@@ -137,20 +138,10 @@ class Renderer:
 
     def render_post_body(self, post: Post, result: ComputeResult) -> RenderedPost:
         """Markdown, cells and charts of one post (no template yet)."""
-        diags: list[Diagnostic] = []
-        files: list[OutputFile] = []
-        blocks: dict[str, str] = {}
         first: Picture | None = None
-        outputs = {o.index: o for o in result.outputs}
-        for cell in post.cells:
-            blocks[cell_token(cell.index)] = cell_html(
-                self.engines.highlighter,
-                cell.source,
-                outputs.get(cell.index),
-                hide_code=cell.options.hide_code,
-                hide_output=cell.options.hide_output,
-                anchor=f"cell-{cell.options.name or cell.index + 1}",
-            )
+        blocks, files, diags = render_cells(
+            post, result.outputs, self.engines.highlighter, self.engines.latex
+        )
         if post.charts:  # the chart modules load only for posts that have charts
             from generator.render.charts.figure import render_chart
         for chart in post.charts:

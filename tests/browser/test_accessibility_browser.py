@@ -29,6 +29,7 @@ PAGES = {
     "tag": "tags/ml/",
     "search": "search/?q=regression",
     "seed": SEED,
+    "notebook": "posts/least-squares-tutorial/",  # figures, form cells, a notebook's markdown
 }
 
 # The seed post's own empty links ([](url) in content/posts/linear-regression.md, lines 16, 35

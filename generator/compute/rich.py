@@ -1,0 +1,149 @@
+"""Compute stage, worker side: a cell's rich outputs, and IPython's behaviour for notebooks.
+
+Every post's cells get figures (:mod:`generator.compute.figures`). A notebook's cells
+also behave as in Jupyter, by IPython's own machinery: an ``InteractiveShell`` turns
+``%magics`` and ``!commands`` into calls (its input transformer), shows the value of a
+cell's last expression (its display hook and formatters: ``_repr_html_``, pandas'
+tables, ``_repr_svg_``, ``_repr_latex_``...), and ``display()`` publishes through it.
+Here its publisher and hook collect those outputs instead of printing them. A
+Markdown post never imports IPython.
+
+Outputs go to :mod:`generator.compute.sink`.
+"""
+
+from __future__ import annotations
+
+import base64
+import os
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from generator.compute import sink
+
+# The kinds of output a page can show, best first (as Jupyter's HTML output picks them).
+PREFERRED = (
+    "text/html", "image/svg+xml", "image/png", "image/jpeg", "text/latex", "text/markdown",
+    "text/plain",
+)  # fmt: skip
+_NO_INSTALL = (
+    "installing packages while the site builds is not allowed: add them to its environment"
+)
+BLOCKED_MAGICS = {"pip": _NO_INSTALL, "conda": _NO_INSTALL, "mamba": _NO_INSTALL}
+
+
+def add_bundle(data: Mapping[str, Any], metadata: Mapping[str, Any] | None = None) -> None:
+    """Keep the best kind of a Jupyter mime bundle (``{mime: data}``)."""
+    for mime in PREFERRED:
+        if mime not in data:
+            continue
+        value = data[mime]
+        if isinstance(value, bytes):
+            value = value.decode() if mime == "image/svg+xml" else base64.b64encode(value).decode()
+        if isinstance(value, list):  # stored notebooks split text into lines
+            value = "".join(str(v) for v in value)
+        meta = (metadata or {}).get(mime, {})
+        alt = meta.get("alt", "") if isinstance(meta, Mapping) else ""
+        sink.captured.append({"mime": mime, "data": str(value), "alt": str(alt)})
+        return
+
+
+class ShellCommandError(RuntimeError):
+    pass
+
+
+class Notebook:
+    """An IPython shell over a notebook's namespace, its outputs going to the sink."""
+
+    def __init__(self, namespace: dict[str, Any], ipython_dir: Path) -> None:
+        os.environ["IPYTHONDIR"] = str(ipython_dir)  # not the author's ~/.ipython
+        from IPython.core.displayhook import DisplayHook
+        from IPython.core.displaypub import DisplayPublisher
+        from IPython.core.interactiveshell import InteractiveShell
+        from traitlets import Type
+        from traitlets.config import Config
+
+        class Publisher(DisplayPublisher):
+            def publish(self, data: Any, metadata: Any = None, *args: Any, **kwargs: Any) -> None:
+                add_bundle(data, metadata)
+
+            def clear_output(self, wait: bool = False) -> None:
+                return None
+
+        class Hook(DisplayHook):
+            def start_displayhook(self) -> None:
+                return None
+
+            def write_output_prompt(self) -> None:
+                return None
+
+            def write_format_data(self, format_dict: Any, md_dict: Any = None) -> None:
+                add_bundle(format_dict, md_dict)
+
+            def finish_displayhook(self) -> None:
+                return None
+
+        class Shell(InteractiveShell):
+            displayhook_class = Type(Hook)
+            display_pub_class = Type(Publisher)
+
+        config = Config()
+        config.HistoryManager.enabled = False
+        config.InteractiveShell.colors = "NoColor"
+        made: Any = Shell.instance(config=config, user_ns=namespace)
+        self.shell = made
+        self.shell.system = self.shell.getoutput = _no_shell
+        line_magics = self.shell.magics_manager.magics["line"]
+        self._original_config = line_magics["config"]
+        # Figures are always shown inline: %matplotlib inline says what already happens.
+        line_magics["matplotlib"] = lambda line="": None
+        line_magics["config"] = self._config
+        for name, reason in BLOCKED_MAGICS.items():
+            line_magics[name] = _blocked(reason)
+        formatters = self.shell.display_formatter.formatters
+        for mime in ("image/svg+xml", "image/png"):
+            formatters[mime].for_type_by_name("matplotlib.figure", "Figure", _figure(mime))
+
+    def transform(self, source: str) -> str:
+        """The cell as Python: magics and ``!commands`` become calls (lines kept)."""
+        result: str = self.shell.transform_cell(source)
+        return result
+
+    def show(self, value: Any) -> None:
+        """What Jupyter shows for a cell whose last line is the expression ``value``."""
+        self.shell.displayhook(value)
+
+    def _config(self, line: str = "") -> Any:
+        """``%config``: the inline backend's figure format is ours to follow."""
+        name, _, value = line.partition("=")
+        if name.strip().startswith("InlineBackend.figure_format"):
+            wanted = value.strip().strip("'\"{}[] ").lower()
+            sink.figure_format = "png" if wanted in ("png", "retina", "png2x") else "svg"
+            return None
+        return self._original_config(line)
+
+
+def _figure(mime: str) -> Any:
+    def render(figure: Any) -> Any:
+        from generator.compute.figures import figure_output
+
+        made = figure_output(figure)
+        if made["mime"] != mime:
+            return None
+        data = made["data"] if mime == "image/svg+xml" else base64.b64decode(made["data"])
+        return data, {"alt": made["alt"]}
+
+    return render
+
+
+def _no_shell(*args: Any, **kwargs: Any) -> Any:
+    raise ShellCommandError(
+        "shell commands (!...) do not run while the site builds: do that work in Python"
+    )
+
+
+def _blocked(reason: str) -> Any:
+    def magic(line: str = "") -> None:
+        raise ShellCommandError(reason)
+
+    return magic

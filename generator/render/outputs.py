@@ -1,0 +1,158 @@
+"""Render stage: a cell's rich outputs (figures, tables, HTML, values) as HTML and files.
+
+Images are files beside the page (``<anchor>-<n>.svg``/``.png``), never inlined
+base64, loaded lazily, sized (no layout shift while they load) and described by
+their alt text; HTML (a pandas table) is the author's own, as raw HTML in Markdown
+is; LaTeX becomes MathML like the post's math. An output over :data:`SIZE_LIMIT`
+is a warning and is left out: a page must not weigh 20 MB.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import html
+import posixpath
+import re
+import struct
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+
+from generator.content.urls import output_path
+from generator.errors import Diagnostic
+from generator.model import CellOutput, Display, OutputFile, Post
+from generator.placeholders import cell_token
+from generator.render.highlight import Highlighter, cell_html
+
+SIZE_LIMIT = 5_000_000  # characters of one output
+_SVG_SIZE = re.compile(r'<svg\b[^>]*?\swidth="([\d.]+)(pt|px)?"[^>]*?\sheight="([\d.]+)(pt|px)?"')
+_MATH_DELIMITERS = re.compile(r"^\s*(\$\$?|\\\[|\\\()(.*?)(\$\$?|\\\]|\\\))\s*$", re.S)
+EXTENSIONS = {"image/svg+xml": "svg", "image/png": "png", "image/jpeg": "jpg"}
+
+
+@dataclass(frozen=True)
+class ShownOutputs:
+    html: str
+    files: tuple[OutputFile, ...]
+    problems: tuple[str, ...]  # one message per output left out
+
+
+def render_cells(
+    post: Post,
+    outputs: Sequence[CellOutput],
+    highlighter: Highlighter,
+    latex: Callable[[str, bool], tuple[str, str]],
+) -> tuple[dict[str, str], list[OutputFile], list[Diagnostic]]:
+    """Every cell of ``post`` as HTML (by its placeholder token), the image files its
+    outputs need, and a warning for each output left out."""
+    blocks: dict[str, str] = {}
+    files: list[OutputFile] = []
+    diags: list[Diagnostic] = []
+    by_index = {o.index: o for o in outputs}
+    page_dir = posixpath.dirname(output_path(post.url))
+    for cell in post.cells:
+        anchor = f"cell-{cell.options.name or cell.index + 1}"
+        output = by_index.get(cell.index)
+        shown = render_outputs(
+            output.displays if output else (), page_dir=page_dir, anchor=anchor, latex=latex
+        )
+        files.extend(shown.files)
+        diags.extend(
+            Diagnostic(post.rel, cell.line, m, "warning", code="output") for m in shown.problems
+        )
+        blocks[cell_token(cell.index)] = cell_html(
+            highlighter,
+            cell.source,
+            output,
+            hide_code=cell.options.hide_code,
+            hide_output=cell.options.hide_output,
+            anchor=anchor,
+            shown=shown.html,
+        )
+    return blocks, files, diags
+
+
+def render_outputs(
+    displays: Sequence[Display],
+    *,
+    page_dir: str,
+    anchor: str,
+    latex: Callable[[str, bool], tuple[str, str]],
+) -> ShownOutputs:
+    """HTML for ``displays`` (in order) and the image files it links to, in ``page_dir``."""
+    parts: list[str] = []
+    files: list[OutputFile] = []
+    problems: list[str] = []
+    for number, shown in enumerate(displays, start=1):
+        if len(shown.data) > SIZE_LIMIT:
+            problems.append(
+                f"output {number} of this cell ({shown.mime}, {len(shown.data):,} characters) "
+                f"is over the {SIZE_LIMIT:,}-character limit and is left out"
+            )
+            continue
+        if shown.mime in EXTENSIONS:
+            image = _image(shown, page_dir, f"{anchor}-{number}")
+            if image is None:
+                problems.append(f"output {number} of this cell is not a readable image")
+                continue
+            parts.append(image[0])
+            files.append(image[1])
+        elif shown.mime == "text/html":
+            parts.append(
+                f'<div class="lp-output-html" role="region" aria-label="Output" tabindex="0">'
+                f"{shown.data}</div>"
+            )
+        elif shown.mime == "text/latex":
+            parts.append(_latex(shown.data, latex))
+        else:  # text/plain, and Markdown shown as the text it is
+            parts.append(
+                f'<pre class="lp-cell-output lp-output-value"><code>{html.escape(shown.data)}'
+                "</code></pre>"
+            )
+    return ShownOutputs("".join(parts), tuple(files), tuple(problems))
+
+
+def _image(shown: Display, page_dir: str, stem: str) -> tuple[str, OutputFile] | None:
+    ext = EXTENSIONS[shown.mime]
+    name = f"{stem}.{ext}"
+    if ext == "svg":
+        data = shown.data.encode("utf-8")
+        size = _svg_size(shown.data)
+    else:
+        try:
+            data = base64.b64decode(shown.data, validate=False)
+        except (binascii.Error, ValueError):
+            return None
+        size = _png_size(data) if ext == "png" else None
+        if size is not None and ext == "png":
+            size = (size[0] // 2, size[1] // 2)  # drawn at twice the dpi: shown at half
+    dims = f' width="{size[0]}" height="{size[1]}"' if size else ""
+    alt = html.escape(shown.alt or "", quote=True)
+    tag = f'<img src="{name}" alt="{alt}"{dims} loading="lazy" decoding="async">'
+    caption = f"<figcaption>{html.escape(shown.alt)}</figcaption>" if shown.alt else ""
+    figure = f'<figure class="lp-output-figure">{tag}{caption}</figure>'
+    return figure, OutputFile(posixpath.join(page_dir, name), data)
+
+
+def _svg_size(svg: str) -> tuple[int, int] | None:
+    found = _SVG_SIZE.search(svg[:2000])
+    if not found:
+        return None
+    scale = 4 / 3 if found.group(2) == "pt" else 1.0  # CSS: 1pt = 4/3 px
+    return round(float(found.group(1)) * scale), round(float(found.group(3)) * scale)
+
+
+def _png_size(data: bytes) -> tuple[int, int] | None:
+    if len(data) < 24 or not data.startswith(b"\x89PNG\r\n\x1a\n"):
+        return None
+    width, height = struct.unpack(">II", data[16:24])
+    return int(width), int(height)
+
+
+def _latex(source: str, latex: Callable[[str, bool], tuple[str, str]]) -> str:
+    found = _MATH_DELIMITERS.match(source)
+    body = found.group(2) if found else source
+    mathml, problem = latex(body.strip(), True)
+    if problem:
+        return f'<pre class="lp-cell-output"><code>{html.escape(source)}</code></pre>'
+    return f'<div class="math-display">{mathml}</div>'

@@ -1,0 +1,139 @@
+"""Rich outputs: matplotlib figures for every post, IPython's behaviour for notebooks."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from nbformat.v4 import new_code_cell, new_markdown_cell
+
+from tests.content.test_notebooks import json_line, notebook
+from tests.helpers import build_site, write_files
+
+FIGURE_POST = """---
+title: Figures
+---
+
+```python {compute}
+import sys
+import matplotlib.pyplot as plt
+fig, ax = plt.subplots()
+ax.plot([0, 1, 2], [0, 1, 4])
+ax.set_title("A parabola")
+plt.show()
+print("IPython imported:", "IPython" in sys.modules)
+```
+
+Some prose between the cells.
+
+```python {compute}
+plt.figure()
+plt.plot([1, 2], [3, 4])
+plt.suptitle("Left open")
+```
+
+```python {compute}
+plt.figure()
+plt.bar([1, 2], [3, 4])
+```
+"""
+
+
+def _tree(folder: Path) -> dict[str, bytes]:
+    return {
+        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
+
+
+def test_figures_of_a_markdown_post_are_svg_files_beside_its_page(tmp_path: Path) -> None:
+    src = write_files(tmp_path / "src", {"content/posts/figures.md": FIGURE_POST})
+    out = tmp_path / "site"
+    result = build_site(src, out)
+    assert result.returncode == 0, result.stderr
+    folder = out / "posts/figures"
+    page = (folder / "index.html").read_text(encoding="utf-8")
+    assert sorted(p.name for p in folder.glob("*.svg")) == [
+        "cell-1-1.svg",
+        "cell-2-1.svg",
+        "cell-3-1.svg",
+    ]
+    svg = (folder / "cell-1-1.svg").read_text(encoding="utf-8")
+    assert svg.lstrip().startswith("<?xml") and "<svg" in svg and "dc:date" not in svg
+    assert '<img src="cell-1-1.svg" alt="A parabola"' in page and 'loading="lazy"' in page
+    assert 'alt="Left open"' in page  # a figure left open at the end of a cell is shown too
+    assert '<img src="cell-3-1.svg" alt=""' in page  # no title: no alt text to give
+    assert "IPython imported: False" in page  # a Markdown post never pays for IPython
+    assert "base64" not in page
+    # Byte-identical when every cell runs again.
+    first = _tree(out)
+    rerun = build_site(src, out, "--rerun")
+    assert rerun.returncode == 0, rerun.stderr
+    assert _tree(out) == first
+
+
+def test_a_notebook_shows_values_display_html_latex_and_follows_magics(tmp_path: Path) -> None:
+    text = notebook(
+        new_markdown_cell("# IPython behaviour"),
+        new_code_cell("%matplotlib inline\nimport numpy as np\nx = np.arange(4)\nx.sum()"),
+        new_code_cell("x.mean();"),  # a trailing semicolon hides the value, as in Jupyter
+        new_code_cell(
+            "from IPython.display import HTML, Math, display\n"
+            "display(HTML('<table class=\"df\"><tr><td>7</td></tr></table>'))\n"
+            "display(Math(r'\\hat{\\theta} = 1.2'))\n"
+            "class Table:\n"
+            "    def _repr_html_(self):\n"
+            "        return '<p class=\"mine\">rich</p>'\n"
+            "Table()"
+        ),
+        new_code_cell(
+            "%config InlineBackend.figure_format = 'retina'\n"
+            "import matplotlib.pyplot as plt\n"
+            "plt.plot([1, 2], [2, 1])\n"
+            "plt.title('Retina');"
+        ),
+        new_code_cell("None"),
+    )
+    src = write_files(tmp_path / "src", {"content/posts/ipy.ipynb": text})
+    out = tmp_path / "site"
+    result = build_site(src, out)
+    assert result.returncode == 0, result.stderr
+    folder = out / "posts/ipy"
+    page = (folder / "index.html").read_text(encoding="utf-8")
+    assert "<code>np.int64(6)</code>" in page or "<code>6</code>" in page
+    assert "1.5" not in page
+    assert '<table class="df"><tr><td>7</td></tr></table>' in page
+    assert '<p class="mine">rich</p>' in page
+    assert page.count('<div class="math-display"><math') == 1
+    png = folder / "cell-4-1.png"
+    assert png.read_bytes().startswith(b"\x89PNG")  # retina: a PNG at twice the dpi...
+    assert '<img src="cell-4-1.png" alt="Retina"' in page  # ...shown at its CSS size
+    assert "<code>None</code>" not in page
+
+
+def test_shell_commands_and_installs_are_errors_at_their_line(tmp_path: Path) -> None:
+    shell = notebook(new_code_cell("x = 1\n!ls -la"))
+    install = notebook(new_code_cell("%pip install requests"))
+    result = build_site(
+        write_files(
+            tmp_path / "src",
+            {"content/posts/shell.ipynb": shell, "content/posts/install.ipynb": install},
+        ),
+        tmp_path / "site",
+    )
+    assert result.returncode == 1
+    line = json_line(shell, "!ls -la")
+    assert f"shell.ipynb:{line}: cell 1, line 2: ShellCommandError: shell commands (!...)" in (
+        result.stderr
+    ), result.stderr
+    assert "install.ipynb:" in result.stderr and "installing packages" in result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_an_output_over_the_limit_is_a_warning_not_a_huge_page(tmp_path: Path) -> None:
+    text = notebook(
+        new_code_cell("from IPython.display import HTML, display\ndisplay(HTML('x' * 6_000_000))")
+    )
+    out = tmp_path / "site"
+    result = build_site(write_files(tmp_path / "src", {"content/posts/big.ipynb": text}), out)
+    assert result.returncode == 0, result.stderr
+    assert "is over the 5,000,000-character limit and is left out" in result.stderr
+    assert (out / "posts/big/index.html").stat().st_size < 100_000
