@@ -113,6 +113,8 @@ class Post:
     charts: tuple[ChartBlock, ...] = ()
     extra: Mapping[str, Any] = field(default_factory=dict)
     notebook: tuple[NotebookCell, ...] = ()  # a notebook's cells (for "cell N, line M")
+    # A notebook with ``execute: false``: the outputs it saved, shown instead of running it.
+    stored: tuple[CellOutput, ...] | None = None
 
     @property
     def data_slug(self) -> str:

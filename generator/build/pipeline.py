@@ -115,12 +115,15 @@ def _compute(
     options: BuildOptions,
     progress: Callable[[str], None] | None,
 ) -> tuple[dict[str, ComputeResult], list[Diagnostic]]:
-    if not any(p.cells for p in posts):
-        return {}, []
+    # A notebook with ``execute: false`` shows the outputs it saved: nothing to run.
+    saved = {p.rel: ComputeResult(outputs=p.stored) for p in posts if p.stored is not None}
+    run = [p for p in posts if p.stored is None]
+    if not any(p.cells for p in run):
+        return saved, []
     from generator.compute.run import compute_posts  # only a site with cells needs it
 
-    return compute_posts(
-        posts,
+    results, found = compute_posts(
+        run,
         config,
         root,
         jobs=options.jobs,
@@ -128,6 +131,7 @@ def _compute(
         mode=options.mode,
         progress=progress,
     )
+    return results | saved, found
 
 
 def _render(

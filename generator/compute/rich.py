@@ -20,12 +20,8 @@ from pathlib import Path
 from typing import Any
 
 from generator.compute import sink
+from generator.outputs import best_display
 
-# The kinds of output a page can show, best first (as Jupyter's HTML output picks them).
-PREFERRED = (
-    "text/html", "image/svg+xml", "image/png", "image/jpeg", "text/latex", "text/markdown",
-    "text/plain",
-)  # fmt: skip
 _NO_INSTALL = (
     "installing packages while the site builds is not allowed: add them to its environment"
 )
@@ -33,19 +29,10 @@ BLOCKED_MAGICS = {"pip": _NO_INSTALL, "conda": _NO_INSTALL, "mamba": _NO_INSTALL
 
 
 def add_bundle(data: Mapping[str, Any], metadata: Mapping[str, Any] | None = None) -> None:
-    """Keep the best kind of a Jupyter mime bundle (``{mime: data}``)."""
-    for mime in PREFERRED:
-        if mime not in data:
-            continue
-        value = data[mime]
-        if isinstance(value, bytes):
-            value = value.decode() if mime == "image/svg+xml" else base64.b64encode(value).decode()
-        if isinstance(value, list):  # stored notebooks split text into lines
-            value = "".join(str(v) for v in value)
-        meta = (metadata or {}).get(mime, {})
-        alt = meta.get("alt", "") if isinstance(meta, Mapping) else ""
-        sink.captured.append({"mime": mime, "data": str(value), "alt": str(alt)})
-        return
+    """Keep the best form of a Jupyter mime bundle (``{mime: data}``)."""
+    found = best_display(data, metadata)
+    if found is not None:
+        sink.captured.append({"mime": found.mime, "data": found.data, "alt": found.alt})
 
 
 class ShellCommandError(RuntimeError):

@@ -19,6 +19,7 @@ DATE_FORMATS = ("%Y-%m-%d %H:%M:%S %z", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M %z"
 KNOWN_KEYS = {
     "title", "date", "layout", "tags", "tag", "categories", "category", "order", "permalink",
     "slug", "draft", "published", "description", "excerpt", "series", "inputs", "seed", "timeout",
+    "execute",
 }  # fmt: skip
 
 
@@ -167,7 +168,7 @@ def _normalise_field(key: str, value: Any) -> Any:
         if key == "timeout" and number <= 0:
             raise FieldError(f"'timeout' must be positive, got {value!r}")
         return number
-    if key in ("draft", "published"):
+    if key in ("draft", "published", "execute"):
         return _bool(key, value)
     if key == "date":
         return _date(key, value)

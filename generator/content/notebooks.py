@@ -30,7 +30,8 @@ from typing import Any
 
 from generator.content.frontmatter import FrontMatter, FrontMatterError, split_front_matter
 from generator.errors import Diagnostic, Diagnostics
-from generator.model import NotebookCell
+from generator.model import CellOutput, Display, NotebookCell
+from generator.outputs import best_display
 
 NOTEBOOK_SUFFIX = ".ipynb"
 _SOURCE_KEY = re.compile(r'^(\s*)"source":\s*(.*?)\s*$')
@@ -38,6 +39,11 @@ _CELL_TYPE_KEY = re.compile(r'^(\s*)"cell_type":')
 _BLOCK_CLOSE = re.compile(r"^\s*\],?\s*$")
 _FORM_TITLE = re.compile(r"^\s*#\s*@title\b")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
+_ANSI = re.compile(r"\x1b\[[0-9;]*[A-Za-z]")
+NOT_RUN = (
+    '<p class="lp-note">The outputs on this page were saved in the notebook: '
+    "its cells were not run when the site was built.</p>"
+)
 _H1 = re.compile(r"^ {0,3}#[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$")
 HIDE_CODE_TAGS = {"remove-input", "hide-input"}
 HIDE_OUTPUT_TAGS = {"remove-output", "hide-output"}
@@ -50,6 +56,8 @@ class NotebookText:
 
     front_matter: FrontMatter
     cells: tuple[NotebookCell, ...]
+    # ``execute: false``: the outputs saved in the notebook, one per computed cell.
+    stored: tuple[CellOutput, ...] | None = None
 
 
 def read_notebook(text: str, rel: str, diags: Diagnostics) -> NotebookText | None:
@@ -80,6 +88,7 @@ def read_notebook(text: str, rel: str, diags: Diagnostics) -> NotebookText | Non
         for number, (cell, first) in enumerate(zip(cells, firsts, strict=True), start=1)
     )
     front: FrontMatter | None = None
+    saved: list[CellOutput] = []
     for number, (cell, first) in enumerate(zip(cells, firsts, strict=True), start=1):
         source = _source_lines(cell)
         kind = cell.get("cell_type")
@@ -95,14 +104,22 @@ def read_notebook(text: str, rel: str, diags: Diagnostics) -> NotebookText | Non
             continue
         if kind == "markdown" or (kind == "raw" and _raw_kind(cell) is not None):
             _place(out, first, _closed(source))
-        elif kind == "code" and any(line.strip() for line in source):
-            _place_code(out, first, source, cell)
+        elif (
+            kind == "code"
+            and any(line.strip() for line in source)
+            and _place_code(out, first, source, cell)
+        ):
+            saved.append(_saved_output(len(saved), cell))
     if front is None:
         data, key_lines = _metadata(nb.get("metadata", {}), rel, diags)
     else:
         data, key_lines = dict(front.data), dict(front.lines)
     if not data.get("title"):
         _title_from_heading(out, data)
+    stored = None
+    if data.get("execute") is False:  # publish what the notebook saved, and say so
+        stored = tuple(saved)
+        out[1] = NOT_RUN
     # A notebook is a post as it is, front matter or not.
     front = FrontMatter(data, key_lines, "\n".join(out[1:]), 1, True)
     if sequential:
@@ -113,7 +130,7 @@ def read_notebook(text: str, rel: str, diags: Diagnostics) -> NotebookText | Non
             "Jupyter writes it): problems are reported at the cell and its line only",
             code="notebook",
         )
-    return NotebookText(front, spans)
+    return NotebookText(front, spans, stored)
 
 
 def in_cell(diagnostic: Diagnostic, cells: Sequence[NotebookCell]) -> Diagnostic:
@@ -241,7 +258,7 @@ def _closed(source: list[str]) -> list[str]:
     return source if opener is None else [*source, opener]
 
 
-def _place_code(out: list[str], first: int, source: list[str], cell: Mapping[str, Any]) -> None:
+def _place_code(out: list[str], first: int, source: list[str], cell: Mapping[str, Any]) -> bool:
     """A code cell as a fenced ``python {compute ...}`` block: its fences stand on the
     JSON lines just before and after its source (``"source": [`` and ``]``)."""
     meta = cell.get("metadata", {}) or {}
@@ -265,6 +282,7 @@ def _place_code(out: list[str], first: int, source: list[str], cell: Mapping[str
     out[first - 1] = fence + info
     _place(out, first, source)
     out[first + len(source)] = fence
+    return info != "python"  # a computed cell (not one shown only)
 
 
 def _title_from_heading(out: list[str], data: dict[str, Any]) -> None:
@@ -283,6 +301,25 @@ def _title_from_heading(out: list[str], data: dict[str, Any]) -> None:
             data["title"] = heading.group(1)
             out[n] = ""
             return
+
+
+def _saved_output(index: int, cell: Mapping[str, Any]) -> CellOutput:
+    """A code cell's outputs as the notebook saved them: text, then rich outputs."""
+    text: list[str] = []
+    shown: list[Display] = []
+    for output in cell.get("outputs", ()) or ():
+        kind = output.get("output_type")
+        if kind == "stream":
+            found = output.get("text", "")
+            text.append("".join(found) if isinstance(found, list) else str(found))
+        elif kind == "error":
+            trace = "\n".join(str(line) for line in output.get("traceback", ()))
+            text.append(_ANSI.sub("", trace) or f"{output.get('ename')}: {output.get('evalue')}")
+        elif kind in ("execute_result", "display_data"):
+            display = best_display(output.get("data", {}), output.get("metadata", {}))
+            if display is not None:
+                shown.append(display)
+    return CellOutput(index, "".join(text), tuple(shown))
 
 
 def _metadata(

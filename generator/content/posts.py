@@ -115,7 +115,9 @@ def _parse_notebook(
         diags.extend(in_cell(d, notebook.cells) for d in found)
     else:
         diags.extend(found)
-    return replace(post, notebook=notebook.cells) if post and notebook else None
+    if post is None or notebook is None:
+        return None
+    return replace(post, notebook=notebook.cells, stored=notebook.stored)
 
 
 def _make_post(

@@ -184,3 +184,53 @@ def test_notebooks_in_a_jekyll_blog_are_posts_only_in_posts(tmp_path: Path) -> N
     pages = [p.relative_to(out).as_posix() for p in out.rglob("index.html")]
     assert any("from-a-notebook" in p for p in pages), pages
     assert not any("scratch" in p for p in pages)
+
+
+def test_execute_false_publishes_the_saved_outputs_and_says_so(tmp_path: Path) -> None:
+    from nbformat.v4 import new_output
+
+    png = (
+        "iVBORw0KGgoAAAANSUhEUgAAAAIAAAACCAYAAABytg0kAAAAFklEQVR4nGP8z8DwnwEIGBmgAAYAAP//"
+        "AwAmAQL/Ls+dWgAAAABJRU5ErkJggg=="
+    )
+    cell = new_code_cell(
+        "load_data_from_the_lab()  # not available at build time",
+        outputs=[
+            new_output("stream", name="stdout", text="loaded 3 sessions\n"),
+            new_output("display_data", data={"image/png": png, "text/plain": "<Figure>"}),
+            new_output(
+                "execute_result",
+                data={"text/html": "<table><tr><td>saved</td></tr></table>", "text/plain": "t"},
+                execution_count=1,
+            ),
+        ],
+    )
+    failing = new_code_cell(
+        "1 / 0",
+        outputs=[
+            new_output(
+                "error",
+                ename="ZeroDivisionError",
+                evalue="division by zero",
+                traceback=["\x1b[0;31mZeroDivisionError\x1b[0m: division by zero"],
+            )
+        ],
+    )
+    text = notebook(new_raw_cell("---\ntitle: Lab data\nexecute: false\n---"), cell, failing)
+    result, out = build(tmp_path, {"content/posts/lab.ipynb": text})
+    assert result.returncode == 0, result.stderr
+    folder = out / "posts/lab"
+    page = (folder / "index.html").read_text(encoding="utf-8")
+    assert "its cells were not run when the site was built" in page
+    assert "loaded 3 sessions" in page
+    assert (folder / "cell-1-1.png").read_bytes().startswith(b"\x89PNG")
+    assert "<table><tr><td>saved</td></tr></table>" in page
+    assert "ZeroDivisionError: division by zero" in page and "\x1b" not in page
+    assert not (tmp_path / "src/.lessonpress/cache").exists()  # nothing ran
+
+
+def test_execute_must_be_true_or_false(tmp_path: Path) -> None:
+    text = notebook(new_raw_cell("---\ntitle: X\nexecute: sometimes\n---"), new_code_cell("1"))
+    result, _ = build(tmp_path, {"content/posts/x.ipynb": text})
+    assert result.returncode == 1
+    assert "x.ipynb:" in result.stderr and "execute" in result.stderr, result.stderr
