@@ -10,11 +10,11 @@ runs from any clone), then measures, side by side on the same machine:
   author would run it), taking turns with the cold builds.
 
 nbconvert and ipykernel are not lessonpress dependencies: install them where
-``--jupyter`` points (default: ``jupyter`` on PATH), e.g. in a virtualenv made with
-``python -m venv --system-site-packages /tmp/nbc && /tmp/nbc/bin/pip install nbconvert
+``--nbconvert`` points (default: ``jupyter-nbconvert`` on PATH), e.g. in a virtualenv made
+with ``python -m venv --system-site-packages /tmp/nbc && /tmp/nbc/bin/pip install nbconvert
 ipykernel``.
 
-    python benchmarks/notebook_speed.py --n 12 --runs 3 --jupyter /tmp/nbc/bin/jupyter
+    python benchmarks/notebook_speed.py --n 12 --runs 3 --nbconvert /tmp/nbc/bin/jupyter-nbconvert
 """
 
 from __future__ import annotations
@@ -136,7 +136,9 @@ def main() -> None:
     parser.add_argument("--n", type=int, default=12)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--work", type=Path, default=Path("/tmp/lessonpress-nbbench"))
-    parser.add_argument("--jupyter", default=shutil.which("jupyter") or "jupyter")
+    parser.add_argument(
+        "--nbconvert", default=shutil.which("jupyter-nbconvert") or "jupyter-nbconvert"
+    )
     args = parser.parse_args()
     site = write_corpus(args.n, args.work)
     out = args.work / "out"
@@ -150,15 +152,7 @@ def main() -> None:
         shutil.rmtree(out, ignore_errors=True)
         cold.append(timed(build, cwd=REPO))
         shutil.rmtree(html, ignore_errors=True)
-        convert = [
-            args.jupyter,
-            "nbconvert",
-            "--to",
-            "html",
-            "--execute",
-            "--output-dir",
-            str(html),
-        ]
+        convert = [args.nbconvert, "--to", "html", "--execute", "--output-dir", str(html)]
         nbconvert.append(timed([*convert, *notebooks]))
     edits = []
     target = site / "content" / "posts" / Path(notebooks[0]).name
