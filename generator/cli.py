@@ -85,6 +85,9 @@ def make_parser() -> argparse.ArgumentParser:
     new.add_argument("--source", type=Path, default=Path("."), help="site folder (default: .)")
     new.add_argument("--slug", default=None, help="file and URL name (default: from the title)")
     new.add_argument(
+        "--notebook", action="store_true", help="write a Jupyter notebook (.ipynb) instead"
+    )
+    new.add_argument(
         "--date",
         type=dt.date.fromisoformat,
         default=None,

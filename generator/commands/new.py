@@ -1,8 +1,10 @@
-"""Command ``lessonpress new "Title" [--tags a,b] [--source DIR]``: start a lesson.
+"""Command ``lessonpress new "Title" [--tags a,b] [--notebook] [--source DIR]``: start a lesson.
 
 Writes ``content/posts/<slug>.md`` (``_posts/<date>-<slug>.md`` on a Jekyll site)
 with front matter, a starter computation cell that publishes a dataset and a
-chart drawn from it -- ready to build. Never overwrites a file.
+chart drawn from it -- ready to build. ``--notebook`` writes a Jupyter notebook
+(``.ipynb``) instead: front matter in a raw cell, a figure, a dataset and a chart.
+Never overwrites a file.
 """
 
 from __future__ import annotations
@@ -85,6 +87,47 @@ def post_text(title: str, tags: list[str], date: dt.date) -> str:
     )
 
 
+NOTEBOOK_CELLS = (
+    ("markdown", "A sentence or two on what this lesson shows.\n\n## The computation\n\n"
+     "Code cells run when the site is built, top to bottom, as in Jupyter. A figure's title "
+     "is its description for readers who cannot see it."),
+    ("code", "import numpy as np\nimport matplotlib.pyplot as plt\n\nx = np.linspace(-3, 3, 61)\n"
+     "fig, ax = plt.subplots()\nax.plot(x, x**2)\nax.set(title='The parabola y = x²', "
+     "xlabel='x', ylabel='y')\nplt.show()"),
+    ("markdown", "`dataset(...)` publishes a table a chart draws in the reader's browser; "
+     "`sweep(...)` one table per value of a parameter, for a slider."),
+    ("code", "dataset('curve', x=x, y=x**2)\n"
+     "sweep('scaled', 'a', [0.5, 1.0, 1.5, 2.0], lambda a: {'x': x, 'y': a * x**2})\n"
+     "x[np.argmin(x**2)]"),
+    ("markdown", "## The chart\n\nMove the slider to scale the curve:\n\n```chart\ntype: line\n"
+     "data: scaled\nx: x\ny: y\ncontrol: a\ntitle: The parabola y = a·x²\n"
+     "alt: A parabola that gets steeper as a grows.\n```"),
+)  # fmt: skip
+
+
+def notebook_text(title: str, tags: list[str], date: dt.date) -> str:
+    """The starter notebook, as Jupyter writes it (nbformat 4, fixed cell ids)."""
+    from nbformat import v4, writes
+
+    front = post_text(title, tags, date).split("---\n")[1]
+    cells = [v4.new_raw_cell(f"---\n{front}---")]
+    for kind, source in NOTEBOOK_CELLS:
+        cells.append(
+            v4.new_markdown_cell(source) if kind == "markdown" else v4.new_code_cell(source)
+        )
+    notebook = v4.new_notebook(
+        cells=cells,
+        metadata={
+            "kernelspec": {"name": "python3", "display_name": "Python 3", "language": "python"},
+            "language_info": {"name": "python"},
+        },
+    )
+    for number, cell in enumerate(notebook.cells):
+        cell.id = f"cell-{number}"
+    text: str = writes(notebook)
+    return text + "\n"
+
+
 def _today() -> dt.date:
     value = os.environ.get("SOURCE_DATE_EPOCH", "")
     if value.isdigit():
@@ -92,10 +135,10 @@ def _today() -> dt.date:
     return dt.date.today()  # an author's new post is dated the day it is started
 
 
-def target_path(source: Path, slug: str, date: dt.date) -> Path:
+def target_path(source: Path, slug: str, date: dt.date, suffix: str = ".md") -> Path:
     if is_jekyll_site(source):
-        return source / "_posts" / f"{date.isoformat()}-{slug}.md"
-    return source / "content" / "posts" / f"{slug}.md"
+        return source / "_posts" / f"{date.isoformat()}-{slug}{suffix}"
+    return source / "content" / "posts" / f"{slug}{suffix}"
 
 
 def run(args: argparse.Namespace) -> int:
@@ -110,12 +153,15 @@ def run(args: argparse.Namespace) -> int:
         return 2
     tags = [t.strip() for t in str(args.tags).split(",") if t.strip()]
     date = args.date or _today()
-    path = target_path(source, slug, date)
+    notebook = bool(getattr(args, "notebook", False))
+    path = target_path(source, slug, date, ".ipynb" if notebook else ".md")
     shown = path.relative_to(source).as_posix()
     path.parent.mkdir(parents=True, exist_ok=True)
     try:
         with open(path, "x", encoding="utf-8", newline="\n") as handle:
-            handle.write(post_text(title, tags, date))
+            handle.write(
+                notebook_text(title, tags, date) if notebook else post_text(title, tags, date)
+            )
     except FileExistsError:
         print(
             f"{shown}: already exists; not overwritten (choose another title or --slug)",

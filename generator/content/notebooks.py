@@ -166,9 +166,9 @@ def _parse(text: str, rel: str, diags: Diagnostics) -> Mapping[str, Any] | None:
     import nbformat  # an older or odd notebook: upgraded, and checked against the schema
 
     try:
-        nb = nbformat.reads(text, as_version=nbformat.NO_CONVERT)  # type: ignore[no-untyped-call]
+        nb = nbformat.reads(text, as_version=nbformat.NO_CONVERT)
         if int(nb.get("nbformat", 0)) < 4:
-            nb = nbformat.convert(nb, 4)  # type: ignore[no-untyped-call]
+            nb = nbformat.convert(nb, 4)
         nbformat.validate(nb)
     except nbformat.ValidationError as exc:
         path = list(getattr(exc, "absolute_path", ()) or ())

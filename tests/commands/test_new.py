@@ -74,3 +74,27 @@ def test_title_without_letters_is_a_usage_error(
 ) -> None:
     code, _, err = _new(capsys, "???", "--source", str(site))
     assert code == 2 and "needs letters or digits" in err
+
+
+def test_new_notebook_builds_with_its_figure_dataset_and_chart(
+    site: Path, capsys: pytest.CaptureFixture[str], run_build: Callable[..., Built]
+) -> None:
+    import nbformat
+
+    code, out, _ = _new(
+        capsys, "Fitting a parabola", "--notebook", "--tags", "ml", "--source", str(site),
+        "--date", "2024-05-06",
+    )  # fmt: skip
+    assert code == 0
+    assert out == "created content/posts/fitting-a-parabola.ipynb\n"
+    path = site / "content/posts/fitting-a-parabola.ipynb"
+    nbformat.validate(nbformat.read(path, as_version=4))  # a notebook Jupyter opens as it is
+    assert path.read_text().count('"id": "cell-') == 6
+    built = run_build(site)
+    assert built.code == 0, built.err
+    page = built.read("posts/fitting-a-parabola/index.html")
+    assert "<title>Fitting a parabola" in page
+    assert '<img src="cell-1-1.svg" alt="The parabola y = x²"' in page
+    assert page.count('class="lp-chart"') == 1
+    assert (built.site / "data/fitting-a-parabola/scaled.json").is_file()
+    assert _new(capsys, "Fitting a parabola", "--notebook", "--source", str(site))[0] == 1
