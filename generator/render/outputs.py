@@ -15,6 +15,7 @@ import html
 import posixpath
 import re
 import struct
+from urllib.parse import urlsplit
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
@@ -27,6 +28,8 @@ from generator.render.highlight import Highlighter, cell_html
 SIZE_LIMIT = 5_000_000  # characters of one output
 _SVG_SIZE = re.compile(r'<svg\b[^>]*?\swidth="([\d.]+)(pt|px)?"[^>]*?\sheight="([\d.]+)(pt|px)?"')
 _MATH_DELIMITERS = re.compile(r"^\s*(\$\$?|\\\[|\\\()(.*?)(\$\$?|\\\]|\\\))\s*$", re.S)
+_IFRAME = re.compile(r"<iframe\b([^>]*)>.*?</iframe\s*>", re.I | re.S)
+_ATTRS = re.compile(r"""([A-Za-z-]+)\s*=\s*(["'])(.*?)\2""", re.S)
 EXTENSIONS = {"image/svg+xml": "svg", "image/png": "png", "image/jpeg": "jpg"}
 
 
@@ -100,7 +103,7 @@ def render_outputs(
         elif shown.mime == "text/html":
             parts.append(
                 f'<div class="lp-output-html" role="region" aria-label="Output" tabindex="0">'
-                f"{shown.data}</div>"
+                f"{click_to_load(shown.data)}</div>"
             )
         elif shown.mime == "text/latex":
             parts.append(_latex(shown.data, latex))
@@ -110,6 +113,35 @@ def render_outputs(
                 "</code></pre>"
             )
     return ShownOutputs("".join(parts), tuple(files), tuple(problems))
+
+
+def click_to_load(fragment: str) -> str:
+    """``fragment`` with each ``<iframe>`` from another host (a YouTube video, an IFrame)
+    replaced by a placeholder: nothing is requested from that host until the reader asks."""
+    if "<iframe" not in fragment.lower():
+        return fragment
+    return _IFRAME.sub(_placeholder, fragment)
+
+
+def _placeholder(found: re.Match[str]) -> str:
+    attrs = dict((k.lower(), v) for k, _, v in _ATTRS.findall(found.group(1)) if v is not None)
+    src = html.unescape(attrs.get("src", ""))
+    host = urlsplit(src).hostname or ""
+    if not host:
+        return found.group(0)  # a frame of this site's own: nothing leaves it
+    size = "".join(
+        f' data-{k}="{html.escape(attrs[k], quote=True)}"'
+        for k in ("width", "height")
+        if k in attrs
+    )
+    link = html.escape(src, quote=True)
+    where = html.escape(host)
+    return (
+        f'<div class="lp-embed" data-src="{link}"{size}>'
+        f"<p>This output shows content from {where}, which is not loaded until you ask: "
+        f'<button type="button" class="lp-embed-load">Load it here</button> or '
+        f'<a href="{link}" rel="noopener">open it on {where}</a>.</p></div>'
+    )
 
 
 def _image(shown: Display, page_dir: str, stem: str) -> tuple[str, OutputFile] | None:

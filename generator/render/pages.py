@@ -251,6 +251,7 @@ class Renderer:
                 ],
                 has_charts=bool(post.charts),
                 uses_charts=bool(post.charts) or _draws_charts(rendered.html),
+                uses_embeds='class="lp-embed"' in rendered.html,
                 chart_image=chart_image(rendered),
             )
         return data

@@ -137,3 +137,27 @@ def test_an_output_over_the_limit_is_a_warning_not_a_huge_page(tmp_path: Path) -
     assert result.returncode == 0, result.stderr
     assert "is over the 5,000,000-character limit and is left out" in result.stderr
     assert (out / "posts/big/index.html").stat().st_size < 100_000
+
+
+VIDEO_CELL = (
+    "# @title Video 1: Linear regression\n"
+    "from IPython.display import YouTubeVideo, IFrame, display\n"
+    "video = YouTubeVideo(id='HumajfjJ37E', width=854, height=480, fs=1, rel=0)\n"
+    "print(f'Video available at https://youtube.com/watch?v={video.id}')\n"
+    "display(video)\n"
+    "display(IFrame('https://player.bilibili.com/player.html?bvid=BV1tA411e7NU', 400, 300))"
+)
+
+
+def test_videos_and_iframes_wait_for_the_reader(tmp_path: Path) -> None:
+    text = notebook(new_code_cell(VIDEO_CELL, metadata={"cellView": "form"}))
+    out = tmp_path / "site"
+    result = build_site(write_files(tmp_path / "src", {"content/posts/video.ipynb": text}), out)
+    assert result.returncode == 0, result.stderr
+    page = (out / "posts/video/index.html").read_text(encoding="utf-8")
+    assert "<iframe" not in page
+    assert page.count('<div class="lp-embed" data-src="https://') == 2
+    assert 'data-src="https://www.youtube.com/embed/HumajfjJ37E' in page
+    assert 'data-width="854" data-height="480"' in page
+    assert "Video available at https://youtube.com/watch?v=HumajfjJ37E" in page
+    assert "js/embeds.js" in page
