@@ -15,9 +15,9 @@ import html
 import posixpath
 import re
 import struct
-from urllib.parse import urlsplit
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from generator.content.urls import output_path
 from generator.errors import Diagnostic
