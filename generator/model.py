@@ -53,6 +53,7 @@ class CellOptions:
     hide_output: bool = False
     timeout: float | None = None
     name: str | None = None
+    raises: bool = False  # an error is the lesson's point: shown as output, the post goes on
 
 
 @dataclass(frozen=True)

@@ -246,7 +246,9 @@ class WorkerPool:
             "threads": self.threads,
             "memory_limit": self.memory,
             "output_limit": OUTPUT_LIMIT,
-            "cells": [{"source": c.source, "line": c.line} for c in post.cells],
+            "cells": [
+                {"source": c.source, "line": c.line, "raises": c.options.raises} for c in post.cells
+            ],
             "notebook": bool(post.notebook),
             "ipython_dir": str(state_dir(self.site_root) / "ipython"),
         }

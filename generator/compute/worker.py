@@ -344,6 +344,9 @@ class _Runner:
             self.position, self.cell = position, cell
             self.send({"t": "cell", "i": position})
             failure = self._run_cell(cell, namespace)
+            if failure is not None and cell.get("raises"):
+                print(failure[1].split("\n")[0], file=sys.stderr)  # shown, as Jupyter shows it
+                failure = None
             displays = self._displays()
             text = self.capture.end_cell()
             self.send({"t": "out", "i": position, "text": text, "displays": displays})

@@ -16,7 +16,7 @@ from generator.model import Cell, CellOptions, ChartBlock
 from generator.placeholders import cell_token, chart_token
 
 CELL_INFO = re.compile(r"^python\s*\{\s*\.?compute\b(?P<opts>[^}]*)\}$")
-CELL_FLAGS = {"hide-code", "hide-output", "hidden"}
+CELL_FLAGS = {"hide-code", "hide-output", "hidden", "raises"}
 
 
 @dataclass
@@ -51,7 +51,7 @@ def parse_cell_options(text: str) -> CellOptions:
         else:
             suffix = did_you_mean(key, [*CELL_FLAGS, "timeout", "name"])
             raise FieldError(f"unknown cell option '{word}'{suffix}")
-    return CellOptions(hide_code, hide_output, timeout, name)
+    return CellOptions(hide_code, hide_output, timeout, name, raises="raises" in text.split())
 
 
 def extract_blocks(body: str, body_line: int, rel: str, diags: Diagnostics) -> Blocks:

@@ -15,7 +15,8 @@ line, which an editor jumps to; :func:`where` adds the cell and the line in it.
   Jupyter Book's tags and Colab's form cells set their options: ``remove-input``,
   ``hide-input`` and ``# @title`` / ``cellView: form`` hide the code;
   ``remove-output`` and ``hide-output`` the output; ``remove-cell`` both;
-  ``skip-execution`` shows the code without running it.
+  ``skip-execution`` shows the code without running it; ``raises-exception`` shows the
+  error the cell raises as its output, and the notebook goes on.
 
 A notebook as Jupyter writes it (version 4, the expected parts in place) is read as its
 JSON; any other goes through nbformat (upgraded to version 4, checked against its schema,
@@ -304,9 +305,9 @@ def _place_code(out: list[str], first: int, source: list[str], cell: Mapping[str
     if "skip-execution" in tags:
         info = "python"
     else:
-        options = " ".join(
-            o for o, on in (("hide-code", hide_code), ("hide-output", hide_output)) if on
-        )
+        flags = (("hide-code", hide_code), ("hide-output", hide_output))
+        flags += (("raises", "raises-exception" in tags),)
+        options = " ".join(o for o, on in flags if on)
         info = f"python {{compute{' ' + options if options else ''}}}"
     out[first - 1] = fence + info
     _place(out, first, source)

@@ -161,3 +161,18 @@ def test_videos_and_iframes_wait_for_the_reader(tmp_path: Path) -> None:
     assert 'data-width="854" data-height="480"' in page
     assert "Video available at https://youtube.com/watch?v=HumajfjJ37E" in page
     assert "js/embeds.js" in page
+
+
+def test_a_cell_tagged_raises_exception_shows_its_error_and_the_notebook_goes_on(
+    tmp_path: Path,
+) -> None:
+    text = notebook(
+        new_code_cell("values = [1, 2]\nvalues[5]", metadata={"tags": ["raises-exception"]}),
+        new_code_cell("print('after the error', len(values))"),
+    )
+    out = tmp_path / "site"
+    result = build_site(write_files(tmp_path / "src", {"content/posts/raises.ipynb": text}), out)
+    assert result.returncode == 0, result.stderr
+    page = (out / "posts/raises/index.html").read_text(encoding="utf-8")
+    assert "IndexError: list index out of range" in page
+    assert "after the error 2" in page
