@@ -305,8 +305,11 @@ def _place_code(out: list[str], first: int, source: list[str], cell: Mapping[str
     if "skip-execution" in tags:
         info = "python"
     else:
-        flags = (("hide-code", hide_code), ("hide-output", hide_output))
-        flags += (("raises", "raises-exception" in tags),)
+        flags = [
+            ("hide-code", hide_code),
+            ("hide-output", hide_output),
+            ("raises", "raises-exception" in tags),
+        ]
         options = " ".join(o for o, on in flags if on)
         info = f"python {{compute{' ' + options if options else ''}}}"
     out[first - 1] = fence + info
