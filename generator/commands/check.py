@@ -151,6 +151,7 @@ def check_post(post: Post, site: Site) -> list[Diagnostic]:
     for ref in scan.refs:
         found.extend(_check_ref(ref, post, site))
     found.extend(_chart_captions(post))
+    found.extend(_untitled_figures(post, site))
     return found
 
 
@@ -308,6 +309,31 @@ def _chart_captions(post: Post) -> list[Diagnostic]:
                 )
             )
     return found
+
+
+_FIGURE = re.compile(
+    r'<figure class="lp-output-figure"><img src="(cell-.+?)-\d+\.(?:svg|png)" alt=""'
+)
+
+
+def _untitled_figures(post: Post, site: Site) -> list[Diagnostic]:
+    """A figure a cell drew without a title has no alt text: readers who cannot see it
+    learn nothing of it."""
+    from generator.content.urls import output_path
+
+    page = site.files.get(output_path(post.url), b"").decode("utf-8", "replace")
+    lines = {f"cell-{c.options.name or c.index + 1}": c.line for c in post.cells}
+    return [
+        Diagnostic(
+            post.rel,
+            lines.get(found.group(1), 0),
+            "a figure this cell draws has no title, so no alt text: give it one "
+            "(ax.set_title or fig.suptitle) that says what it shows",
+            "warning",
+            code="check",
+        )
+        for found in _FIGURE.finditer(page)
+    ]
 
 
 # --------------------------------------------------------------------------- links and images

@@ -176,3 +176,17 @@ def test_a_cell_tagged_raises_exception_shows_its_error_and_the_notebook_goes_on
     page = (out / "posts/raises/index.html").read_text(encoding="utf-8")
     assert "IndexError: list index out of range" in page
     assert "after the error 2" in page
+
+
+def test_check_warns_about_a_figure_without_a_title(tmp_path: Path) -> None:
+    from generator.commands import check
+
+    src = write_files(tmp_path / "src", {"content/posts/figures.md": FIGURE_POST})
+    result = build_site(src, tmp_path / "site")
+    assert result.returncode == 0, result.stderr
+    found = [str(d) for d in check.check_site(src) if "no title" in d.message]
+    third_cell = FIGURE_POST.split("\n").index("plt.bar([1, 2], [3, 4])")  # 1-based: the line
+    assert found == [
+        f"content/posts/figures.md:{third_cell}: warning: a figure this cell draws has no "
+        "title, so no alt text: give it one (ax.set_title or fig.suptitle) that says what it shows"
+    ], found
