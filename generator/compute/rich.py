@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import base64
 import os
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -22,6 +23,8 @@ from typing import Any
 from generator.compute import sink
 from generator.outputs import best_display
 
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+_ADDRESS = re.compile(r" at 0x[0-9a-fA-F]{6,}>")
 _NO_INSTALL = (
     "installing packages while the site builds is not allowed: add them to its environment"
 )
@@ -29,10 +32,18 @@ BLOCKED_MAGICS = {"pip": _NO_INSTALL, "conda": _NO_INSTALL, "mamba": _NO_INSTALL
 
 
 def add_bundle(data: Mapping[str, Any], metadata: Mapping[str, Any] | None = None) -> None:
-    """Keep the best form of a Jupyter mime bundle (``{mime: data}``)."""
+    """Keep the best form of a Jupyter mime bundle (``{mime: data}``).
+
+    A widget (an ipywidgets slider, tab or output area) needs a live kernel: its text form
+    (``Tab(children=...)``) says nothing to a reader, so it is not shown; what its outputs
+    displayed is. A default ``repr`` shows a memory address that changes from run to run:
+    it is left out, so the page is the same every build."""
+    if WIDGET_VIEW in data:
+        return
     found = best_display(data, metadata)
     if found is not None:
-        sink.captured.append({"mime": found.mime, "data": found.data, "alt": found.alt})
+        value = _ADDRESS.sub(">", found.data) if found.mime == "text/plain" else found.data
+        sink.captured.append({"mime": found.mime, "data": value, "alt": found.alt})
 
 
 class ShellCommandError(RuntimeError):

@@ -218,6 +218,7 @@ def _limit_memory(limit: int) -> None:
 
 def worker_main(fd: int, zygote: int) -> int:
     _isolate(zygote)
+    _once_per_message("matplotlib.font_manager")  # a missing font is said once, not per glyph
     sock = socket.socket(fileno=fd)
     spec = _recv_frame(sock)
     _limit_memory(int(spec["memory_limit"]))
@@ -450,6 +451,23 @@ class _Runner:
                     "they were killed when the post finished",
                 }
             )
+
+
+def _once_per_message(logger: str) -> None:
+    """Let ``logger`` say each distinct message once (``findfont: Font family 'xkcd' not
+    found`` comes thousands of times from one ``plt.xkcd()`` figure)."""
+    import logging
+
+    seen: set[str] = set()
+
+    def first_time(record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if message in seen:
+            return False
+        seen.add(message)
+        return True
+
+    logging.getLogger(logger).addFilter(first_time)
 
 
 def _shows_value(tree: ast.Module, source: str) -> bool:

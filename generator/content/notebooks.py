@@ -79,7 +79,7 @@ def read_notebook(text: str, rel: str, diags: Diagnostics) -> NotebookText | Non
         firsts, at = [], 2
         for cell in cells:
             firsts.append(at)
-            at += len(_source_lines(cell)) + 3
+            at += len(_source_lines(cell)) + 6  # room for closing fences and tags
     size = max(
         [
             len(lines) + 2,
@@ -111,7 +111,7 @@ def read_notebook(text: str, rel: str, diags: Diagnostics) -> NotebookText | Non
         elif (
             kind == "code"
             and any(line.strip() for line in source)
-            and _place_code(out, first, source, cell)
+            and _place_code(out, first, source, cell, number)
         ):
             saved.append(_saved_output(len(saved), cell))
     if front is None:
@@ -273,8 +273,18 @@ def _place(out: list[str], first: int, source: list[str]) -> None:
 
 
 def _closed(source: list[str]) -> list[str]:
-    """A cell's Markdown with a fence it leaves open closed (Jupyter renders each cell
-    alone; here an open fence would swallow the cells after it)."""
+    """A cell's Markdown with a fence or a ``<details>``/``<div>`` it leaves open closed
+    (Jupyter renders each cell alone; here they would swallow the cells after it)."""
+    source = _fence_closed(source)
+    text = "\n".join(source).lower()
+    closers = []
+    for tag in ("details", "div"):
+        missing = len(re.findall(rf"<{tag}\b", text)) - len(re.findall(rf"</{tag}\s*>", text))
+        closers += [f"</{tag}>"] * max(0, missing)
+    return [*source, "", *closers] if closers else source
+
+
+def _fence_closed(source: list[str]) -> list[str]:
     opener: str | None = None
     for line in source:
         found = _FENCE.match(line)
@@ -288,7 +298,9 @@ def _closed(source: list[str]) -> list[str]:
     return source if opener is None else [*source, opener]
 
 
-def _place_code(out: list[str], first: int, source: list[str], cell: Mapping[str, Any]) -> bool:
+def _place_code(
+    out: list[str], first: int, source: list[str], cell: Mapping[str, Any], number: int
+) -> bool:
     """A code cell as a fenced ``python {compute ...}`` block: its fences stand on the
     JSON lines just before and after its source (``"source": [`` and ``]``)."""
     meta = cell.get("metadata", {}) or {}
@@ -310,8 +322,10 @@ def _place_code(out: list[str], first: int, source: list[str], cell: Mapping[str
             ("hide-output", hide_output),
             ("raises", "raises-exception" in tags),
         ]
-        options = " ".join(o for o, on in flags if on)
-        info = f"python {{compute{' ' + options if options else ''}}}"
+        # Named by its number in the notebook: the anchor (#cell-12) and figure files
+        # (cell-12-1.svg) say the cell that diagnostics name.
+        options = " ".join([*(o for o, on in flags if on), f"name={number}"])
+        info = f"python {{compute {options}}}"
     out[first - 1] = fence + info
     _place(out, first, source)
     out[first + len(source)] = fence

@@ -92,7 +92,12 @@ class CommonMarkRenderer:
         embeds = dict(blocks)
         text = protect_embeds(text, embeds)
         text, found = protect_math(
-            text, path=post.rel, first_line=post.body_line, stash=stash, latex=self._latex
+            text,
+            path=post.rel,
+            first_line=post.body_line,
+            stash=stash,
+            latex=self._latex,
+            environments=True,  # as MathJax reads Markdown in Jupyter and on GitHub
         )
         diags.extend(found)
         body = comrak.render_markdown(

@@ -50,6 +50,10 @@ _SCAN = re.compile(
     r"|(?P<dollar>\$\$?))",
     re.M | re.I,
 )
+# Math environments MathJax typesets without delimiters (its processEnvironments).
+_ENV_OPEN = re.compile(
+    r"\\begin\{((?:equation|align|flalign|alignat|gather|multline|eqnarray)\*?)\}(?:\{\d+\})?"
+)
 _CLOSE_TAG = {
     name: re.compile(rf"</{name}\s*>", re.I)
     for name in ("script", "style", "pre", "code", "textarea", "math")
@@ -84,13 +88,14 @@ def protect_math(
     first_line: int,
     stash: dict[str, str],
     latex: LatexRenderer | None = None,
+    environments: bool = False,
 ) -> tuple[str, list[Diagnostic]]:
     """Replace math in a Markdown ``text`` with placeholder tokens stashed as MathML.
 
     ``first_line`` is the .md line of ``text``'s first line; diagnostics (LaTeX we
     cannot render) carry real .md lines. Never raises on any input.
     """
-    spans = _find_spans(text)
+    spans = _find_spans(text, environments)
     if not spans:
         return text, []
     typeset = latex or render_latex
@@ -199,14 +204,39 @@ def _has_text(text: str, line_start: int) -> bool:
     return bool(text[line_start : _line_end(text, line_start)].strip(" \t>"))
 
 
-def _find_spans(text: str) -> list[_Span]:
+def _find_spans(text: str, environments: bool = False) -> list[_Span]:
     spans: list[_Span] = []
     pos = 0
     while True:
         match = _SCAN.search(text, pos)
         if match is None:
             return spans
+        if environments and match.lastgroup == "bs" and text.startswith("\\begin{", match.start()):
+            found = _environment(text, match.start())
+            if found is not None:
+                spans.append(found)
+                pos = found.end
+                continue
         pos = _step(text, match, spans)
+
+
+def _environment(text: str, start: int) -> _Span | None:
+    """``\\begin{equation}`` ... ``\\end{equation}`` (align, gather... too) written bare,
+    as MathJax in Jupyter reads it: display math."""
+    opened = _ENV_OPEN.match(text, start)
+    if opened is None:
+        return None
+    name = opened.group(1)
+    close = text.find(f"\\end{{{name}}}", opened.end())
+    if close < 0:
+        return None
+    inner = text[opened.end() : close]
+    family = name.rstrip("*")
+    if family in ("gather", "multline"):
+        inner = f"\\begin{{gathered}}{inner}\\end{{gathered}}"
+    elif family != "equation":
+        inner = f"\\begin{{aligned}}{inner}\\end{{aligned}}"
+    return _Span(start, close + len(name) + 6, "display", inner, "\\[")
 
 
 def _step(text: str, match: re.Match[str], spans: list[_Span]) -> int:

@@ -103,9 +103,9 @@ def test_a_notebook_shows_values_display_html_latex_and_follows_magics(tmp_path:
     assert '<table class="df"><tr><td>7</td></tr></table>' in page
     assert '<p class="mine">rich</p>' in page
     assert page.count('<div class="math-display"><math') == 1
-    png = folder / "cell-4-1.png"
+    png = folder / "cell-5-1.png"
     assert png.read_bytes().startswith(b"\x89PNG")  # retina: a PNG at twice the dpi...
-    assert '<img src="cell-4-1.png" alt="Retina"' in page  # ...shown at its CSS size
+    assert '<img src="cell-5-1.png" alt="Retina"' in page  # ...shown at its CSS size
     assert "<code>None</code>" not in page
 
 
@@ -190,3 +190,30 @@ def test_check_warns_about_a_figure_without_a_title(tmp_path: Path) -> None:
         f"content/posts/figures.md:{third_cell}: warning: a figure this cell draws has no "
         "title, so no alt text: give it one (ax.set_title or fig.suptitle) that says what it shows"
     ], found
+
+
+def test_widgets_addresses_and_font_warnings_do_not_clutter_the_page(tmp_path: Path) -> None:
+    text = notebook(
+        new_code_cell(
+            "import ipywidgets as widgets\nfrom IPython.display import display\n"
+            "out = widgets.Output()\nwith out:\n    print('inside the output widget')\n"
+            "display(widgets.Tab([out]))"
+        ),
+        new_code_cell("class Thing:\n    pass\nThing()"),
+        new_code_cell(
+            "import matplotlib.pyplot as plt\nwith plt.xkcd():\n"
+            "    fig, ax = plt.subplots()\n    ax.plot([1, 2], [1, 2])\n    ax.set_title('Sketch')"
+        ),
+    )
+    src = write_files(tmp_path / "src", {"content/posts/w.ipynb": text})
+    out = tmp_path / "site"
+    result = build_site(src, out)
+    assert result.returncode == 0, result.stderr
+    page = (out / "posts/w/index.html").read_text(encoding="utf-8")
+    assert "Tab(" not in page and "inside the output widget" in page
+    assert "&lt;__main__.Thing&gt;" in page and " at 0x" not in page
+    warnings = [line for line in page.split("\n") if "findfont: Font family" in line]
+    assert warnings and len(warnings) == len(set(warnings))  # once per family, not per glyph
+    first = page
+    assert build_site(src, out, "--rerun").returncode == 0
+    assert (out / "posts/w/index.html").read_text(encoding="utf-8") == first

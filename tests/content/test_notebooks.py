@@ -223,7 +223,7 @@ def test_execute_false_publishes_the_saved_outputs_and_says_so(tmp_path: Path) -
     page = (folder / "index.html").read_text(encoding="utf-8")
     assert "its cells were not run when the site was built" in page
     assert "loaded 3 sessions" in page
-    assert (folder / "cell-1-1.png").read_bytes().startswith(b"\x89PNG")
+    assert (folder / "cell-2-1.png").read_bytes().startswith(b"\x89PNG")
     assert "<table><tr><td>saved</td></tr></table>" in page
     assert "ZeroDivisionError: division by zero" in page and "\x1b" not in page
     assert not (tmp_path / "src/.lessonpress/cache").exists()  # nothing ran
@@ -234,3 +234,22 @@ def test_execute_must_be_true_or_false(tmp_path: Path) -> None:
     result, _ = build(tmp_path, {"content/posts/x.ipynb": text})
     assert result.returncode == 1
     assert "x.ipynb:" in result.stderr and "execute" in result.stderr, result.stderr
+
+
+def test_latex_environments_and_open_details_read_as_in_jupyter(tmp_path: Path) -> None:
+    text = notebook(
+        new_markdown_cell(
+            "# Environments\n\n<details>\n<summary>Click here for the derivation</summary>\n\n"
+            "\\begin{equation}\n\\hat{\\theta} = \\frac{\\mathbf{x}^\\top \\mathbf{y}}"
+            "{\\mathbf{x}^\\top \\mathbf{x}}\n\\end{equation}\n\n"
+            "\\begin{align}\na &= b \\\\\nc &= d\n\\end{align}\n\nInline `\\begin{equation}` is code."
+        ),
+        new_markdown_cell("## After the details"),
+    )
+    result, out = build(tmp_path, {"content/posts/env.ipynb": text})
+    assert result.returncode == 0, result.stderr
+    page = (out / "posts/env/index.html").read_text(encoding="utf-8")
+    assert page.count('<div class="math-display"><math display="block">') == 2
+    assert "\\begin{align}" not in page and "<code>\\begin{equation}</code>" in page
+    body = page.split('<div class="post-body">')[1]
+    assert body.index("</details>") < body.index('id="after-the-details"')
