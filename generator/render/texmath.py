@@ -232,6 +232,8 @@ def _environment(text: str, start: int) -> _Span | None:
         return None
     inner = text[opened.end() : close]
     family = name.rstrip("*")
+    if "&" not in inner and "\\\\" not in inner:
+        family = "equation"  # one row: its formula alone (and latex2mathml reads more of it)
     if family in ("gather", "multline"):
         inner = f"\\begin{{gathered}}{inner}\\end{{gathered}}"
     elif family != "equation":
