@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import base64
 import io
+import re
 from typing import Any
 
 from matplotlib import rcParams
@@ -56,9 +57,46 @@ def figure_output(figure: Any) -> dict[str, str]:
 
 
 def figure_title(figure: Any) -> str:
-    """The figure's title, else its axes' titles (empty when it has none)."""
+    """The figure's title, else its axes' titles (empty when it has none), as text: a
+    title's ``$\\hat{\\theta}$`` reads θ̂ to a screen reader, not as TeX."""
     suptitle = getattr(figure, "_suptitle", None)
     if suptitle is not None and suptitle.get_text().strip():
-        return str(suptitle.get_text().strip())
+        return plain_text(str(suptitle.get_text().strip()))
     titles = [ax.get_title().strip() for ax in figure.get_axes() if ax.get_title().strip()]
-    return "; ".join(titles)
+    return plain_text("; ".join(titles))
+
+
+GREEK = {
+    name: chr(code)
+    for name, code in (
+        ("alpha", 0x3B1), ("beta", 0x3B2), ("gamma", 0x3B3), ("delta", 0x3B4),
+        ("epsilon", 0x3B5), ("zeta", 0x3B6), ("eta", 0x3B7), ("theta", 0x3B8), ("iota", 0x3B9),
+        ("kappa", 0x3BA), ("lambda", 0x3BB), ("mu", 0x3BC), ("nu", 0x3BD), ("xi", 0x3BE),
+        ("pi", 0x3C0), ("rho", 0x3C1), ("sigma", 0x3C3), ("tau", 0x3C4), ("phi", 0x3C6),
+        ("chi", 0x3C7), ("psi", 0x3C8), ("omega", 0x3C9), ("Gamma", 0x393), ("Delta", 0x394),
+        ("Theta", 0x398), ("Lambda", 0x39B), ("Sigma", 0x3A3), ("Phi", 0x3A6), ("Omega", 0x3A9),
+    )
+}  # fmt: skip
+_ACCENTS = {"hat": "\u0302", "bar": "\u0304", "tilde": "\u0303", "dot": "\u0307", "vec": "\u20d7"}
+_ACCENT = re.compile(
+    r"\\(hat|bar|tilde|dot|vec|widehat|overline)\s*(?:\{([^{}]*)\}|(\\[A-Za-z]+|[A-Za-z0-9]))"
+)
+_WRAPPER = re.compile(r"\\(?:mathrm|textrm|text|mathbf|mathit|mathsf|operatorname)\s*\{([^{}]*)\}")
+_COMMAND = re.compile(r"\\([A-Za-z]+)")
+
+
+def plain_text(title: str) -> str:
+    """matplotlib mathtext (``$...$``) in ``title`` as readable Unicode text."""
+    if "$" not in title:
+        return title
+
+    def accent(found: re.Match[str]) -> str:
+        mark = _ACCENTS.get(found.group(1).replace("wide", "").replace("overline", "bar"), "")
+        body = found.group(2) if found.group(2) is not None else found.group(3)
+        return _COMMAND.sub(lambda m: GREEK.get(m.group(1), m.group(1)), body) + mark
+
+    text = title.replace("$", "")
+    text = _WRAPPER.sub(r"\1", text)
+    text = _ACCENT.sub(accent, text)
+    text = _COMMAND.sub(lambda m: GREEK.get(m.group(1), m.group(1)), text)
+    return " ".join(text.replace("{", "").replace("}", "").split())

@@ -94,7 +94,7 @@ def test_new_notebook_builds_with_its_figure_dataset_and_chart(
     assert built.code == 0, built.err
     page = built.read("posts/fitting-a-parabola/index.html")
     assert "<title>Fitting a parabola" in page
-    assert '<img src="cell-1-1.svg" alt="The parabola y = x²"' in page
+    assert '<img src="cell-3-1.svg" alt="The parabola y = x²"' in page
     assert page.count('class="lp-chart"') == 1
     assert (built.site / "data/fitting-a-parabola/scaled.json").is_file()
     assert _new(capsys, "Fitting a parabola", "--notebook", "--source", str(site))[0] == 1
