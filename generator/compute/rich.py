@@ -13,6 +13,7 @@ Outputs go to :mod:`generator.compute.sink`.
 
 from __future__ import annotations
 
+import ast
 import base64
 import os
 import re
@@ -145,3 +146,29 @@ def _blocked(reason: str) -> Any:
         raise ShellCommandError(reason)
 
     return magic
+
+
+def once_per_message(logger: str) -> None:
+    """Let ``logger`` say each distinct message once (``findfont: Font family 'xkcd' not
+    found`` comes thousands of times from one ``plt.xkcd()`` figure)."""
+    import logging
+
+    seen: set[str] = set()
+
+    def first_time(record: logging.LogRecord) -> bool:
+        message = record.getMessage()
+        if message in seen:
+            return False
+        seen.add(message)
+        return True
+
+    logging.getLogger(logger).addFilter(first_time)
+
+
+def shows_value(tree: ast.Module, source: str) -> bool:
+    """Jupyter shows a cell's last expression, unless a ``;`` ends the cell."""
+    return (
+        bool(tree.body)
+        and isinstance(tree.body[-1], ast.Expr)
+        and not (source.rstrip().endswith(";"))
+    )

@@ -218,7 +218,7 @@ def _limit_memory(limit: int) -> None:
 
 def worker_main(fd: int, zygote: int) -> int:
     _isolate(zygote)
-    _once_per_message("matplotlib.font_manager")  # a missing font is said once, not per glyph
+    rich.once_per_message("matplotlib.font_manager")  # a missing font is said once, not per glyph
     sock = socket.socket(fileno=fd)
     spec = _recv_frame(sock)
     _limit_memory(int(spec["memory_limit"]))
@@ -372,7 +372,7 @@ class _Runner:
             return at, self._quote(f"SyntaxError: {exc.msg}", at)
         ast.increment_lineno(tree, line - 1)  # tracebacks then carry .md line numbers
         shown = None
-        if self.notebook is not None and _shows_value(tree, source):
+        if self.notebook is not None and rich.shows_value(tree, source):
             shown = ast.Expression(tree.body.pop().value)  # type: ignore[attr-defined]
         try:
             exec(compile(tree, self.filename, "exec", dont_inherit=True), namespace)
@@ -451,32 +451,6 @@ class _Runner:
                     "they were killed when the post finished",
                 }
             )
-
-
-def _once_per_message(logger: str) -> None:
-    """Let ``logger`` say each distinct message once (``findfont: Font family 'xkcd' not
-    found`` comes thousands of times from one ``plt.xkcd()`` figure)."""
-    import logging
-
-    seen: set[str] = set()
-
-    def first_time(record: logging.LogRecord) -> bool:
-        message = record.getMessage()
-        if message in seen:
-            return False
-        seen.add(message)
-        return True
-
-    logging.getLogger(logger).addFilter(first_time)
-
-
-def _shows_value(tree: ast.Module, source: str) -> bool:
-    """Jupyter shows a cell's last expression, unless a ``;`` ends the cell."""
-    return (
-        bool(tree.body)
-        and isinstance(tree.body[-1], ast.Expr)
-        and not (source.rstrip().endswith(";"))
-    )
 
 
 def _ours(filename: str) -> bool:
