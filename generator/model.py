@@ -114,6 +114,8 @@ class Post:
     charts: tuple[ChartBlock, ...] = ()
     extra: Mapping[str, Any] = field(default_factory=dict)
     notebook: tuple[NotebookCell, ...] = ()  # a notebook's cells (for "cell N, line M")
+    shell: bool = False  # ``shell: true``: a notebook's ``!commands`` run
+    figure_format: str = "svg"  # or "png", drawn at twice the figure's dpi
     # A notebook with ``execute: false``: the outputs it saved, shown instead of running it.
     stored: tuple[CellOutput, ...] | None = None
 

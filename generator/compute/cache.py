@@ -150,6 +150,8 @@ def post_key(
         "cells": [[c.source, asdict(c.options)] for c in post.cells],
         "seed": post.run_seed,
         "notebook": bool(post.notebook),
+        "shell": post.shell,
+        "figure_format": post.figure_format,
         "float_digits": config.float_digits,
         "inputs": [[p, _digest(site_root / p)] for p in post.inputs],
         "modules": [[_display(p, site_root), _digest(p)] for p in scan.local_files],

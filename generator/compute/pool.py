@@ -250,6 +250,8 @@ class WorkerPool:
                 {"source": c.source, "line": c.line, "raises": c.options.raises} for c in post.cells
             ],
             "notebook": bool(post.notebook),
+            "shell": post.shell,
+            "figure_format": post.figure_format,
             "ipython_dir": str(state_dir(self.site_root) / "ipython"),
         }
 

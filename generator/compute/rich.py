@@ -54,7 +54,7 @@ class ShellCommandError(RuntimeError):
 class Notebook:
     """An IPython shell over a notebook's namespace, its outputs going to the sink."""
 
-    def __init__(self, namespace: dict[str, Any], ipython_dir: Path) -> None:
+    def __init__(self, namespace: dict[str, Any], ipython_dir: Path, *, shell: bool) -> None:
         os.environ["IPYTHONDIR"] = str(ipython_dir)  # not the author's ~/.ipython
         from IPython.core.displayhook import DisplayHook
         from IPython.core.displaypub import DisplayPublisher
@@ -91,7 +91,8 @@ class Notebook:
         config.InteractiveShell.colors = "NoColor"
         made: Any = Shell.instance(config=config, user_ns=namespace)
         self.shell = made
-        self.shell.system = self.shell.getoutput = _no_shell
+        if not shell:  # ``shell: true`` in the front matter lets !commands run
+            self.shell.system = self.shell.getoutput = _no_shell
         line_magics = self.shell.magics_manager.magics["line"]
         self._original_config = line_magics["config"]
         # Figures are always shown inline: %matplotlib inline says what already happens.
@@ -137,7 +138,8 @@ def _figure(mime: str) -> Any:
 
 def _no_shell(*args: Any, **kwargs: Any) -> Any:
     raise ShellCommandError(
-        "shell commands (!...) do not run while the site builds: do that work in Python"
+        "shell commands (!...) do not run while the site builds: do that work in Python, "
+        "or set shell: true in the front matter"
     )
 
 

@@ -326,8 +326,10 @@ class _Runner:
             "dataset": self.dataset,
             "sweep": self.sweep,
         }
+        sink.figure_format = str(self.spec.get("figure_format", "svg"))
         if self.spec.get("notebook"):
-            self.notebook = rich.Notebook(namespace, Path(str(self.spec["ipython_dir"])))
+            ipython_dir = Path(str(self.spec["ipython_dir"]))
+            self.notebook = rich.Notebook(namespace, ipython_dir, shell=bool(self.spec["shell"]))
         return namespace
 
     def run(self) -> None:

@@ -19,7 +19,7 @@ DATE_FORMATS = ("%Y-%m-%d %H:%M:%S %z", "%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M %z"
 KNOWN_KEYS = {
     "title", "date", "layout", "tags", "tag", "categories", "category", "order", "permalink",
     "slug", "draft", "published", "description", "excerpt", "series", "inputs", "seed", "timeout",
-    "execute",
+    "execute", "shell", "figure_format",
 }  # fmt: skip
 
 
@@ -168,7 +168,7 @@ def _normalise_field(key: str, value: Any) -> Any:
         if key == "timeout" and number <= 0:
             raise FieldError(f"'timeout' must be positive, got {value!r}")
         return number
-    if key in ("draft", "published", "execute"):
+    if key in ("draft", "published", "execute", "shell"):
         return _bool(key, value)
     if key == "date":
         return _date(key, value)
@@ -182,4 +182,9 @@ def _normalise_field(key: str, value: Any) -> Any:
         if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
             raise FieldError("'inputs' must be a list of file paths")
         return tuple(value)
+    if key == "figure_format":
+        wanted = _text(key, value).strip().lower()
+        if wanted not in ("svg", "png", "retina"):
+            raise FieldError(f"'figure_format' must be svg or png, got {value!r}")
+        return "svg" if wanted == "svg" else "png"
     return _text(key, value)

@@ -182,6 +182,8 @@ def _make_post(
         series=v.get("series"),
         inputs=inputs,
         seed=v.get("seed"),
+        shell=v.get("shell", False),
+        figure_format=v.get("figure_format", "svg"),
         jekyll=src.jekyll,
         timeout=v.get("timeout"),
         cells=tuple(blocks.cells),

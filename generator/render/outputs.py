@@ -107,7 +107,13 @@ def render_outputs(
             )
         elif shown.mime == "text/latex":
             parts.append(_latex(shown.data, latex))
-        else:  # text/plain, and Markdown shown as the text it is
+        elif shown.mime == "text/markdown":  # _repr_markdown_, IPython.display.Markdown
+            import comrak
+
+            parts.append(
+                f'<div class="lp-output-markdown">{comrak.render_markdown(shown.data)}</div>'
+            )
+        else:  # text/plain
             parts.append(
                 f'<pre class="lp-cell-output lp-output-value"><code>{html.escape(shown.data)}'
                 "</code></pre>"

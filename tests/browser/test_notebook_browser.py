@@ -44,4 +44,9 @@ def test_notebook_figures_load_with_their_titles_as_alt_text(
     assert hidden and all(h == 0 for h in hidden)
     title = "Tutorial: Fitting a line by least squares"
     assert page.locator("h1", has_text=title).count() == 1  # the title, not repeated
+    table = page.locator(".lp-output-html table")
+    assert table.locator("caption").inner_text() == "MSE of three candidate slopes"
+    rows = table.locator("tbody tr").all_inner_texts()
+    assert [r.split("\t")[0] for r in rows] == ["0.75", "1.0", "1.5"], rows
+    assert table.is_visible()
     browser_log.assert_clean()

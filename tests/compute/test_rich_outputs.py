@@ -217,3 +217,31 @@ def test_widgets_addresses_and_font_warnings_do_not_clutter_the_page(tmp_path: P
     first = page
     assert build_site(src, out, "--rerun").returncode == 0
     assert (out / "posts/w/index.html").read_text(encoding="utf-8") == first
+
+
+def test_front_matter_asks_for_png_figures_and_lets_shell_commands_run(tmp_path: Path) -> None:
+    png_post = FIGURE_POST.replace("title: Figures", "title: Figures\nfigure_format: png")
+    shell = notebook(
+        new_markdown_cell("---\ntitle: Shell\nshell: true\n---"),
+        new_code_cell("!echo from-the-shell\nfiles = !echo captured\nprint(files)"),
+        new_code_cell("from IPython.display import Markdown\nMarkdown('**bold** and `code`')"),
+    )
+    src = write_files(
+        tmp_path / "src",
+        {"content/posts/figures.md": png_post, "content/posts/shell.ipynb": shell},
+    )
+    out = tmp_path / "site"
+    result = build_site(src, out)
+    assert result.returncode == 0, result.stderr
+    assert (out / "posts/figures/cell-1-1.png").read_bytes().startswith(b"\x89PNG")
+    assert not list((out / "posts/figures").glob("*.svg"))
+    page = (out / "posts/shell/index.html").read_text(encoding="utf-8")
+    assert "from-the-shell" in page and "[&#x27;captured&#x27;]" in page
+    assert (
+        '<div class="lp-output-markdown"><p><strong>bold</strong> and <code>code</code></p>' in page
+    )
+    bad = write_files(
+        tmp_path / "bad", {"content/posts/x.md": "---\ntitle: X\nfigure_format: jpg\n---\n"}
+    )
+    result = build_site(bad, tmp_path / "bad-site")
+    assert result.returncode == 1 and "x.md:3: 'figure_format' must be svg or png" in result.stderr
