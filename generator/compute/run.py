@@ -17,12 +17,14 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from generator.compute import cache, datasets
-from generator.compute.pool import Job, WorkerPool
 from generator.errors import Diagnostic
 from generator.model import CellOutput, ComputeResult, Dataset, Display, Post, SiteConfig
+
+if TYPE_CHECKING:  # the worker pool loads only when some post must run
+    from generator.compute.pool import Job
 
 Mode = Literal["normal", "frozen", "rerun"]
 Progress = Callable[[str], None]
@@ -47,7 +49,7 @@ def compute_posts(
     env = cache.environment()
     if cache_dir is not None:
         cache.remove_stale_temps(cache_dir)
-    todo: list[Job] = []
+    todo: list[tuple[Post, str, frozenset[str]]] = []
     for post in posts:
         if not post.cells:
             results[post.rel] = ComputeResult()
@@ -66,12 +68,15 @@ def compute_posts(
                 Diagnostic(post.rel, line, FROZEN_MISSING, code="compute-frozen-missing")
             )
         else:
-            todo.append(Job(post, key, scan.modules))
+            todo.append((post, key, scan.modules))
     if todo:
-        count = max(1, min(jobs or os.cpu_count() or 1, len(todo)))
-        with WorkerPool(config, site_root, todo, count, progress) as pool:
+        from generator.compute.pool import Job, WorkerPool
+
+        running = [Job(post, key, modules) for post, key, modules in todo]
+        count = max(1, min(jobs or os.cpu_count() or 1, len(running)))
+        with WorkerPool(config, site_root, running, count, progress) as pool:
             pool.run()
-        for job in todo:
+        for job in running:
             results[job.post.rel] = _result(job)
             diagnostics.extend(job.diagnostics)
             if not job.failed and cache_dir is not None:
