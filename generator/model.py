@@ -54,6 +54,9 @@ class CellOptions:
     timeout: float | None = None
     name: str | None = None
     raises: bool = False  # an error is the lesson's point: shown as output, the post goes on
+    fold_code: bool = False  # shown folded, behind "Show code" (Jupyter Book's hide-input)
+    fold_output: bool = False  # and "Show output" (hide-output)
+    alt: str | None = None  # the alt text of the cell's figures (``#| fig-alt: ...``)
 
 
 @dataclass(frozen=True)

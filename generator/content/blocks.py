@@ -7,7 +7,7 @@ sees, keeping the line count so every later diagnostic points at the right .md l
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from generator.content.frontmatter import FieldError
 from generator.errors import Diagnostics, did_you_mean
@@ -16,7 +16,9 @@ from generator.model import Cell, CellOptions, ChartBlock
 from generator.placeholders import cell_token, chart_token
 
 CELL_INFO = re.compile(r"^python\s*\{\s*\.?compute\b(?P<opts>[^}]*)\}$")
-CELL_FLAGS = {"hide-code", "hide-output", "hidden", "raises"}
+CELL_FLAGS = {"hide-code", "hide-output", "hidden", "raises", "fold-code", "fold-output"}
+# Quarto's cell options, comment lines at the top of a cell: ``#| fig-alt: A parabola``.
+CELL_COMMENT_OPTION = re.compile(r"^#\|\s*([\w-]+)\s*:\s*(.*?)\s*$")
 
 
 @dataclass
@@ -51,7 +53,27 @@ def parse_cell_options(text: str) -> CellOptions:
         else:
             suffix = did_you_mean(key, [*CELL_FLAGS, "timeout", "name"])
             raise FieldError(f"unknown cell option '{word}'{suffix}")
-    return CellOptions(hide_code, hide_output, timeout, name, raises="raises" in text.split())
+    words = text.split()
+    return CellOptions(
+        hide_code,
+        hide_output,
+        timeout,
+        name,
+        raises="raises" in words,
+        fold_code="fold-code" in words,
+        fold_output="fold-output" in words,
+    )
+
+
+def comment_options(source: str, options: CellOptions) -> CellOptions:
+    """``options`` with the Quarto-style ``#| fig-alt: ...`` lines that open the cell."""
+    for line in source.split("\n"):
+        found = CELL_COMMENT_OPTION.match(line.strip())
+        if found is None:
+            break
+        if found.group(1) in ("fig-alt", "alt") and found.group(2):
+            options = replace(options, alt=found.group(2).strip("\"'"))
+    return options
 
 
 def extract_blocks(body: str, body_line: int, rel: str, diags: Diagnostics) -> Blocks:
@@ -85,6 +107,7 @@ def extract_blocks(body: str, body_line: int, rel: str, diags: Diagnostics) -> B
                 diags.error(rel, start_line, str(exc), code="content")
                 options = CellOptions()
             index = len(blocks.cells)
+            options = comment_options(content, options)
             blocks.cells.append(Cell(index, content, start_line + 1, options))
             token = cell_token(index)
         span = min(end, len(lines) - 1) - i + 1

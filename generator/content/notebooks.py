@@ -12,9 +12,9 @@ line, which an editor jumps to; :func:`where` adds the cell and the line in it.
 - Markdown cells are the post's Markdown (CommonMark); raw cells are kept when their
   ``raw_mimetype`` is HTML or Markdown (as nbconvert's HTML export does), else dropped.
 - Code cells become ``python {compute}`` cells, run at build time in one namespace.
-  Jupyter Book's tags and Colab's form cells set their options: ``remove-input``,
-  ``hide-input`` and ``# @title`` / ``cellView: form`` hide the code;
-  ``remove-output`` and ``hide-output`` the output; ``remove-cell`` both;
+  Jupyter Book's tags and Colab's form cells set their options: ``remove-input`` and
+  ``# @title`` / ``cellView: form`` hide the code; ``remove-output`` the output;
+  ``remove-cell`` both; ``hide-input`` and ``hide-output`` fold them behind a toggle;
   ``skip-execution`` shows the code without running it; ``raises-exception`` shows the
   error the cell raises as its output, and the notebook goes on.
 
@@ -49,8 +49,8 @@ NOT_RUN = (
 )
 _H1 = re.compile(r"^ {0,3}#[ \t]+(.+?)(?:[ \t]+#+)?[ \t]*$")
 CELL_TYPES = ("code", "markdown", "raw")
-HIDE_CODE_TAGS = {"remove-input", "hide-input"}
-HIDE_OUTPUT_TAGS = {"remove-output", "hide-output"}
+HIDE_CODE_TAGS = {"remove-input"}
+HIDE_OUTPUT_TAGS = {"remove-output"}
 KEPT_RAW = {"text/html": "html", "text/markdown": "markdown", "text/x-markdown": "markdown"}
 
 
@@ -320,6 +320,8 @@ def _place_code(
         flags = [
             ("hide-code", hide_code),
             ("hide-output", hide_output),
+            ("fold-code", "hide-input" in tags and not hide_code),
+            ("fold-output", "hide-output" in tags and not hide_output),
             ("raises", "raises-exception" in tags),
         ]
         # Named by its number in the notebook: the anchor (#cell-12) and figure files

@@ -94,21 +94,30 @@ def cell_html(
     hide_output: bool,
     anchor: str,
     shown: str = "",
+    fold_code: bool = False,
+    fold_output: bool = False,
 ) -> str:
     """A computation cell: highlighted code, then what it printed, then ``shown`` (the
     HTML of its figures, tables and values)."""
     parts = [f'<div class="lp-cell" id="{anchor}">']
     if not hide_code:
-        parts.append(highlighter.block(source, "python"))
+        code = highlighter.block(source, "python")
+        parts.append(_folded("Show code", code) if fold_code else code)
+    printed = ""
     if output is not None and output.text and not hide_output:
-        parts.append(
+        printed = (
             '<pre class="lp-cell-output" aria-label="Output"><code>'
             f"{html.escape(output.text)}</code></pre>"
         )
-    if shown and not hide_output:
-        parts.append(shown)
+    if not hide_output and (printed or shown):
+        parts.append(_folded("Show output", printed + shown) if fold_output else printed + shown)
     parts.append("</div>")
     return "".join(parts)
+
+
+def _folded(label: str, inner: str) -> str:
+    """Jupyter Book's hidden input and output: there, behind a toggle the reader opens."""
+    return f'<details class="lp-fold"><summary>{label}</summary>{inner}</details>'
 
 
 def pygments_css(fragments: Fragments | None = None) -> str:

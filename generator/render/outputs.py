@@ -16,7 +16,7 @@ import posixpath
 import re
 import struct
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from urllib.parse import urlsplit
 
 from generator.content.urls import output_path
@@ -56,9 +56,12 @@ def render_cells(
     for cell in post.cells:
         anchor = f"cell-{cell.options.name or cell.index + 1}"
         output = by_index.get(cell.index)
-        shown = render_outputs(
-            output.displays if output else (), page_dir=page_dir, anchor=anchor, latex=latex
-        )
+        displays = output.displays if output else ()
+        if cell.options.alt:  # ``#| fig-alt: ...`` describes the cell's figures
+            displays = tuple(
+                replace(d, alt=cell.options.alt) if d.mime in EXTENSIONS else d for d in displays
+            )
+        shown = render_outputs(displays, page_dir=page_dir, anchor=anchor, latex=latex)
         files.extend(shown.files)
         diags.extend(
             Diagnostic(post.rel, cell.line, m, "warning", code="output") for m in shown.problems
@@ -71,6 +74,8 @@ def render_cells(
             hide_output=cell.options.hide_output,
             anchor=anchor,
             shown=shown.html,
+            fold_code=cell.options.fold_code,
+            fold_output=cell.options.fold_output,
         )
     return blocks, files, diags
 

@@ -67,7 +67,7 @@ def test_tags_and_colab_forms_hide_what_jupyter_book_and_colab_hide(tmp_path: Pa
         ),
         new_code_cell("print('only-the-output')", metadata={"tags": ["remove-input"]}),
         new_code_cell(
-            "secret = 41\nprint('output' + '-hidden')", metadata={"tags": ["hide-output"]}
+            "secret = 41\nprint('output' + '-hidden')", metadata={"tags": ["remove-output"]}
         ),
         new_code_cell("print('removed-cell')", metadata={"tags": ["remove-cell"]}),
         new_code_cell("this is not python ```", metadata={"tags": ["skip-execution"]}),
@@ -78,7 +78,7 @@ def test_tags_and_colab_forms_hide_what_jupyter_book_and_colab_hide(tmp_path: Pa
     page = (out / "posts/tags/index.html").read_text(encoding="utf-8")
     assert "settings applied" in page and "Figure settings" not in page
     assert "only-the-output" in page and "print" not in page.split("only-the-output")[0][-400:]
-    assert "secret" in page and "output-hidden" not in page
+    assert "secret" in page and "output-hidden" not in page  # remove-output
     assert "removed-cell" not in page
     assert '<span class="n">this</span>' in page  # shown as code, never run
     assert ">42\n<" in page  # every cell ran in one namespace, in order
@@ -253,3 +253,27 @@ def test_latex_environments_and_open_details_read_as_in_jupyter(tmp_path: Path) 
     assert "\\begin{align}" not in page and "<code>\\begin{equation}</code>" in page
     body = page.split('<div class="post-body">')[1]
     assert body.index("</details>") < body.index('id="after-the-details"')
+
+
+def test_hide_input_and_hide_output_fold_behind_a_toggle_and_fig_alt_describes(
+    tmp_path: Path,
+) -> None:
+    text = notebook(
+        new_code_cell("print('folded ' + 'code ran')", metadata={"tags": ["hide-input"]}),
+        new_code_cell("print('folded ' + 'output')", metadata={"tags": ["hide-output"]}),
+        new_code_cell(
+            "#| fig-alt: A rising line through three points\n"
+            "import matplotlib.pyplot as plt\nplt.plot([1, 2, 3])\nplt.title('Ignored title')"
+        ),
+    )
+    result, out = build(tmp_path, {"content/posts/fold.ipynb": text})
+    assert result.returncode == 0, result.stderr
+    page = (out / "posts/fold/index.html").read_text(encoding="utf-8")
+    assert '<details class="lp-fold"><summary>Show code</summary><div class="highlight">' in page
+    code = page.index("Show code")
+    assert page.index("folded code ran") > code  # the output is not folded with the code
+    assert re.search(
+        r'<details class="lp-fold"><summary>Show output</summary><pre[^>]*><code>folded output',
+        page,
+    )
+    assert 'alt="A rising line through three points"' in page
