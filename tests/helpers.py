@@ -43,6 +43,13 @@ def write_files(root: Path, files: Mapping[str, str | bytes]) -> Path:
     return root
 
 
+def site_files(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` by its relative path: two builds compare byte for byte."""
+    return {
+        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
+    }
+
+
 def generator_env(extra: Mapping[str, str] | None = None) -> dict[str, str]:
     """The environment for a child ``python -m generator``: this checkout's package comes first."""
     env = dict(os.environ)

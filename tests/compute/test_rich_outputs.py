@@ -7,7 +7,7 @@ from pathlib import Path
 from nbformat.v4 import new_code_cell, new_markdown_cell
 
 from tests.content.test_notebooks import json_line, notebook
-from tests.helpers import build_site, write_files
+from tests.helpers import build_site, site_files, write_files
 
 FIGURE_POST = """---
 title: Figures
@@ -38,12 +38,6 @@ plt.bar([1, 2], [3, 4])
 """
 
 
-def _tree(folder: Path) -> dict[str, bytes]:
-    return {
-        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
-    }
-
-
 def test_figures_of_a_markdown_post_are_svg_files_beside_its_page(tmp_path: Path) -> None:
     src = write_files(tmp_path / "src", {"content/posts/figures.md": FIGURE_POST})
     out = tmp_path / "site"
@@ -64,10 +58,10 @@ def test_figures_of_a_markdown_post_are_svg_files_beside_its_page(tmp_path: Path
     assert "IPython imported: False" in page  # a Markdown post never pays for IPython
     assert "base64" not in page
     # Byte-identical when every cell runs again.
-    first = _tree(out)
+    first = site_files(out)
     rerun = build_site(src, out, "--rerun")
     assert rerun.returncode == 0, rerun.stderr
-    assert _tree(out) == first
+    assert site_files(out) == first
 
 
 def test_a_notebook_shows_values_display_html_latex_and_follows_magics(tmp_path: Path) -> None:

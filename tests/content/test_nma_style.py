@@ -10,15 +10,9 @@ import re
 import shutil
 from pathlib import Path
 
-from tests.helpers import REPO_ROOT, build_site, write_files
+from tests.helpers import REPO_ROOT, build_site, site_files, write_files
 
 FIXTURE = REPO_ROOT / "tests/fixtures/notebooks/W9D9_Tutorial1.ipynb"
-
-
-def _tree(folder: Path) -> dict[str, bytes]:
-    return {
-        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
-    }
 
 
 def test_an_nma_style_tutorial_builds_as_jupyter_shows_it(tmp_path: Path) -> None:
@@ -58,7 +52,7 @@ def test_an_nma_style_tutorial_builds_as_jupyter_shows_it(tmp_path: Path) -> Non
     assert "theta_hat of 1.0 has an MSE of 3.01" in page
     assert "Traceback" not in page
 
-    first = _tree(out)
+    first = site_files(out)
     rerun = build_site(src, out, "--rerun")
     assert rerun.returncode == 0, rerun.stderr
-    assert _tree(out) == first
+    assert site_files(out) == first

@@ -10,7 +10,7 @@ from pathlib import Path
 from generator.render.fragments import Fragments, fragment_key
 from generator.render.highlight import Highlighter
 from generator.render.texmath import KeptLatex, render_latex
-from tests.helpers import REPO_ROOT, build_site, generator_env, write_files
+from tests.helpers import REPO_ROOT, build_site, generator_env, site_files, write_files
 
 POST = """---
 title: Slopes
@@ -47,12 +47,6 @@ def _probe_build(src: Path, out: Path) -> str:
     return done.stdout.strip().splitlines()[-1]
 
 
-def _tree(folder: Path) -> dict[str, bytes]:
-    return {
-        str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()
-    }
-
-
 def test_an_edited_post_reuses_its_code_and_math_and_matches_a_clean_build(tmp_path: Path) -> None:
     src = write_files(tmp_path / "src", {"content/posts/slopes.md": POST})
     out = tmp_path / "site"
@@ -75,7 +69,7 @@ def test_an_edited_post_reuses_its_code_and_math_and_matches_a_clean_build(tmp_p
     )
     result = build_site(clean, fresh)
     assert result.returncode == 0, result.stderr
-    assert _tree(out) == _tree(fresh)
+    assert site_files(out) == site_files(fresh)
 
 
 def test_a_damaged_store_only_costs_time(tmp_path: Path) -> None:
