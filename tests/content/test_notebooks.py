@@ -277,3 +277,21 @@ def test_hide_input_and_hide_output_fold_behind_a_toggle_and_fig_alt_describes(
         page,
     )
     assert 'alt="A rising line through three points"' in page
+
+
+def test_a_notebook_uses_the_compute_cache_frozen_and_rerun(tmp_path: Path) -> None:
+    text = notebook(new_code_cell("import random\nprint('drawn', random.random())"))
+    result, out = build(tmp_path, {"content/posts/cache.ipynb": text})
+    assert result.returncode == 0, result.stderr
+    src = tmp_path / "src"
+    page = (out / "posts/cache/index.html").read_text(encoding="utf-8")
+    frozen = build_site(src, out, "--frozen")
+    assert frozen.returncode == 0, frozen.stderr  # cached: nothing runs
+    rerun = build_site(src, out, "--rerun")
+    assert rerun.returncode == 0, rerun.stderr
+    assert (out / "posts/cache/index.html").read_text(encoding="utf-8") == page  # seeded
+    edited = text.replace("print('drawn'", "print('drawn again'")
+    (src / "content/posts/cache.ipynb").write_text(edited, encoding="utf-8")
+    stale = build_site(src, out, "--frozen")
+    assert stale.returncode == 1
+    assert re.search(r"cache\.ipynb:\d+: cell 1, line 1: .*cached", stale.stderr), stale.stderr
