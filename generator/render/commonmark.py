@@ -98,6 +98,7 @@ class CommonMarkRenderer:
             stash=stash,
             latex=self._latex,
             environments=True,  # as MathJax reads Markdown in Jupyter and on GitHub
+            spaced_dollars=post.source.suffix.lower() == ".ipynb",  # "$ x $", as in Jupyter
         )
         diags.extend(found)
         body = comrak.render_markdown(

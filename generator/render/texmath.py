@@ -89,13 +89,14 @@ def protect_math(
     stash: dict[str, str],
     latex: LatexRenderer | None = None,
     environments: bool = False,
+    spaced_dollars: bool = False,
 ) -> tuple[str, list[Diagnostic]]:
     """Replace math in a Markdown ``text`` with placeholder tokens stashed as MathML.
 
     ``first_line`` is the .md line of ``text``'s first line; diagnostics (LaTeX we
     cannot render) carry real .md lines. Never raises on any input.
     """
-    spans = _find_spans(text, environments)
+    spans = _find_spans(text, environments, spaced_dollars)
     if not spans:
         return text, []
     typeset = latex or render_latex
@@ -204,7 +205,9 @@ def _has_text(text: str, line_start: int) -> bool:
     return bool(text[line_start : _line_end(text, line_start)].strip(" \t>"))
 
 
-def _find_spans(text: str, environments: bool = False) -> list[_Span]:
+def _find_spans(text: str, environments: bool = False, spaced_dollars: bool = False) -> list[_Span]:
+    """Math and escapes in ``text``. ``environments``: bare ``\\begin{equation}`` is math;
+    ``spaced_dollars``: ``$ x $`` is math, as MathJax in Jupyter reads it."""
     spans: list[_Span] = []
     pos = 0
     while True:
@@ -217,6 +220,9 @@ def _find_spans(text: str, environments: bool = False) -> list[_Span]:
                 spans.append(found)
                 pos = found.end
                 continue
+        if spaced_dollars and match.lastgroup == "dollar" and match.end() - match.start() == 1:
+            pos = _dollars(text, match.start(), match.end(), spans, spaced=True)
+            continue
         pos = _step(text, match, spans)
 
 
@@ -298,16 +304,16 @@ def _backslashes(text: str, start: int, end: int, spans: list[_Span]) -> int:
     return end
 
 
-def _dollars(text: str, start: int, end: int, spans: list[_Span]) -> int:
+def _dollars(text: str, start: int, end: int, spans: list[_Span], spaced: bool = False) -> int:
     if end - start == 2:
         found = _close_math(text, end, "$$")
         if found is None or not text[end:found].strip():
             return end
         spans.append(_Span(start, found + 2, "display", text[end:found], "$$"))
         return found + 2
-    if end >= len(text) or text[end].isspace():
+    if end >= len(text) or (text[end].isspace() and not spaced):
         return end
-    found = _close_inline_dollar(text, end)
+    found = _close_inline_dollar(text, end, spaced)
     if found is None:
         return end
     spans.append(_Span(start, found + 1, "inline", text[end:found], "$"))
@@ -327,14 +333,16 @@ def _close_math(text: str, begin: int, closer: str) -> int | None:
         pos = found + 1
 
 
-def _close_inline_dollar(text: str, begin: int) -> int | None:
+def _close_inline_dollar(text: str, begin: int, spaced: bool = False) -> int | None:
     # pandoc: the first unescaped "$" ends the span; it must follow a non-space and
     # precede no digit, otherwise there is no math at all ("$5 and $10").
     limit = _paragraph_end(text, begin)
     found = text.find("$", begin, limit)
     while found > 0 and _escaped(text, found):
         found = text.find("$", found + 1, limit)
-    if found <= begin or text[found - 1].isspace() or text[found + 1 : found + 2].isdigit():
+    if found <= begin or text[found + 1 : found + 2].isdigit():
+        return None
+    if not text[begin:found].strip() or (text[found - 1].isspace() and not spaced):
         return None
     return None if TOKEN.search(text, begin, found) else found
 

@@ -295,3 +295,15 @@ def test_a_notebook_uses_the_compute_cache_frozen_and_rerun(tmp_path: Path) -> N
     stale = build_site(src, out, "--frozen")
     assert stale.returncode == 1
     assert re.search(r"cache\.ipynb:\d+: cell 1, line 1: .*cached", stale.stderr), stale.stderr
+
+
+def test_dollars_with_spaces_inside_are_math_in_a_notebook_as_in_jupyter(tmp_path: Path) -> None:
+    cell = new_markdown_cell(
+        "# Spaces\n\nThe curve $y = x^2 - x - 2 $ and $ \\hat{\\mathbf{y}} = \\mathbf{X}\\hat\\theta$;"
+        " it costs $5 and $10."
+    )
+    result, out = build(tmp_path, {"content/posts/spaced.ipynb": notebook(cell)})
+    assert result.returncode == 0, result.stderr
+    page = (out / "posts/spaced/index.html").read_text(encoding="utf-8")
+    assert page.count('<math display="inline"') == 2 and "$y" not in page
+    assert "costs $5 and $10." in page
