@@ -68,6 +68,11 @@ class Cell:
     line: int
     options: CellOptions = CellOptions()
 
+    @property
+    def anchor(self) -> str:
+        """Its id on the page (``cell-3``, or ``cell-NAME``); its figures' files start so."""
+        return f"cell-{self.options.name or self.index + 1}"
+
 
 @dataclass(frozen=True)
 class ChartBlock:

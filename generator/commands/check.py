@@ -322,7 +322,7 @@ def _untitled_figures(post: Post, site: Site) -> list[Diagnostic]:
     from generator.content.urls import output_path
 
     page = site.files.get(output_path(post.url), b"").decode("utf-8", "replace")
-    lines = {f"cell-{c.options.name or c.index + 1}": c.line for c in post.cells}
+    lines = {c.anchor: c.line for c in post.cells}
     return [
         Diagnostic(
             post.rel,

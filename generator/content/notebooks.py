@@ -73,28 +73,27 @@ def read_notebook(text: str, rel: str, diags: Diagnostics) -> NotebookText | Non
         return None
     lines = text.split("\n")
     cells = list(nb.get("cells", ()))
-    firsts = _first_source_lines(lines, cells)
+    sources = [_source_lines(cell) for cell in cells]
+    firsts = _first_source_lines(lines, sources)
     sequential = firsts is None
     if firsts is None:  # not one source line per JSON line: lay the cells out one after another
         firsts, at = [], 2
-        for cell in cells:
+        for source in sources:
             firsts.append(at)
-            at += len(_source_lines(cell)) + 6  # room for closing fences and tags
-    size = max(
-        [
-            len(lines) + 2,
-            *(f + len(_source_lines(c)) + 2 for f, c in zip(firsts, cells, strict=True)),
-        ]
-    )
+            at += len(source) + 6  # room for closing fences and tags
+    size = max([len(lines) + 2, *(f + len(s) + 2 for f, s in zip(firsts, sources, strict=True))])
     out = [""] * (size + 1)  # out[n] is line n (1-based)
     spans = tuple(
-        NotebookCell(number, first, len(_source_lines(cell)), str(cell.get("cell_type", "")))
-        for number, (cell, first) in enumerate(zip(cells, firsts, strict=True), start=1)
+        NotebookCell(number, first, len(source), str(cell.get("cell_type", "")))
+        for number, (cell, source, first) in enumerate(
+            zip(cells, sources, firsts, strict=True), start=1
+        )
     )
     front: FrontMatter | None = None
     saved: list[CellOutput] = []
-    for number, (cell, first) in enumerate(zip(cells, firsts, strict=True), start=1):
-        source = _source_lines(cell)
+    for number, (cell, source, first) in enumerate(
+        zip(cells, sources, firsts, strict=True), start=1
+    ):
         kind = cell.get("cell_type")
         if front is None and number == _first_prose(cells) and _opens_front_matter(source):
             try:
@@ -207,22 +206,22 @@ def _plainly_v4(raw: Any) -> bool:
     return True
 
 
-def _first_source_lines(lines: list[str], cells: list[Any]) -> list[int] | None:
+def _first_source_lines(lines: list[str], sources: list[list[str]]) -> list[int] | None:
     """The JSON line of each cell's first source line, if each source line has its own."""
     indents = [len(m.group(1)) for line in lines if (m := _CELL_TYPE_KEY.match(line))]
     if not indents:
-        return [] if not cells else None
+        return [] if not sources else None
     indent = max(set(indents), key=indents.count)
     keys = [
         (n, m.group(2))
         for n, line in enumerate(lines, start=1)
         if (m := _SOURCE_KEY.match(line)) and len(m.group(1)) == indent
     ]
-    if len(keys) != len(cells):
+    if len(keys) != len(sources):
         return None
     firsts = []
-    for (line, rest), cell in zip(keys, cells, strict=True):
-        count = len(_source_lines(cell))
+    for (line, rest), source in zip(keys, sources, strict=True):
+        count = len(source)
         if rest.startswith("["):
             if rest.rstrip(",") == "[]":
                 firsts.append(line + 1)

@@ -54,7 +54,7 @@ def render_cells(
     by_index = {o.index: o for o in outputs}
     page_dir = posixpath.dirname(output_path(post.url))
     for cell in post.cells:
-        anchor = f"cell-{cell.options.name or cell.index + 1}"
+        anchor = cell.anchor
         output = by_index.get(cell.index)
         displays = output.displays if output else ()
         if cell.options.alt:  # ``#| fig-alt: ...`` describes the cell's figures
