@@ -37,6 +37,8 @@ class SiteConfig:
     float_digits: int = 6
     # Datasets up to this many bytes of JSON are inlined in the page.
     inline_data_limit: int = 50_000
+    # Frames an ipywidgets interact may precompute; a larger grid is thinned to fit.
+    interact_frames: int = 300
     # Heap limit of each compute worker in MiB (None: a share of the machine's memory).
     compute_memory_mb: int | None = None
     # Markdown dialect of every post: "commonmark", "kramdown", or "" (by where a post
@@ -57,6 +59,7 @@ class CellOptions:
     fold_code: bool = False  # shown folded, behind "Show code" (Jupyter Book's hide-input)
     fold_output: bool = False  # and "Show output" (hide-output)
     alt: str | None = None  # the alt text of the cell's figures (``#| fig-alt: ...``)
+    frames: int | None = None  # the cell's interact frame budget (``#| frames: 600``)
 
 
 @dataclass(frozen=True)

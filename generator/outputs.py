@@ -15,6 +15,8 @@ from typing import Any
 
 from generator.model import Display
 
+# An ipywidgets interact precomputed at build time: its controls and every frame, as JSON.
+INTERACT = "application/vnd.lessonpress.interact+json"
 PREFERRED = (
     "text/html", "image/svg+xml", "image/png", "image/jpeg", "text/latex", "text/markdown",
     "text/plain",

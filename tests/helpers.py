@@ -6,6 +6,7 @@ Tests import these as ``from tests.helpers import build_site, write_files, ...``
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import shutil
@@ -266,3 +267,14 @@ def line_of(post: Post, cell: int, text: str) -> int:
     """The .md line of the first line containing ``text`` in cell ``cell``."""
     source = post.cells[cell].source.splitlines()
     return post.cells[cell].line + next(i for i, line in enumerate(source) if text in line)
+
+
+def interact_frames(page_dir: Path, ident: str) -> dict[str, Any]:
+    """The frames script of interact ``ident`` beside a page, as data:
+    ``{"frames": [html...], "index": [frame of each grid point...]}``."""
+    code = (page_dir / f"{ident}-frames.js").read_text(encoding="utf-8")
+    found = re.fullmatch(r"\(window\.lessonpressFrames = .*?\)\[(\".*?\")\] = (.*);\n", code, re.S)
+    assert found is not None, code[:200]
+    assert json.loads(found.group(1)) == ident
+    data: dict[str, Any] = json.loads(found.group(2))
+    return data

@@ -145,9 +145,34 @@ def post_key(
     post: Post, config: SiteConfig, site_root: Path, scan: CodeScan, env: Mapping[str, str]
 ) -> str:
     """The sha256 that decides whether a cached result still holds."""
-    document = {
+    document = _context(post, config, site_root, scan, env)
+    document["cells"] = [[c.source, asdict(c.options)] for c in post.cells]
+    document["interact_frames"] = config.interact_frames
+    text = json.dumps(document, sort_keys=True, ensure_ascii=True)
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def cell_keys(
+    post: Post, config: SiteConfig, site_root: Path, scan: CodeScan, env: Mapping[str, str]
+) -> tuple[str, ...]:
+    """Per cell, a sha256 of everything the namespace depends on when that cell has run:
+    the cells up to it (and the post's modules, inputs, seed...). An ``interact`` frame
+    is cached under its cell's key, so editing a later cell or the frame budget keeps it."""
+    context = json.dumps(_context(post, config, site_root, scan, env), sort_keys=True)
+    running = hashlib.sha256(context.encode())
+    keys = []
+    for cell in post.cells:
+        options = {k: v for k, v in asdict(cell.options).items() if k != "frames"}
+        running.update(json.dumps([cell.source, options], sort_keys=True).encode())
+        keys.append(running.copy().hexdigest())
+    return tuple(keys)
+
+
+def _context(
+    post: Post, config: SiteConfig, site_root: Path, scan: CodeScan, env: Mapping[str, str]
+) -> dict[str, Any]:
+    return {
         "format": FORMAT,
-        "cells": [[c.source, asdict(c.options)] for c in post.cells],
         "seed": post.run_seed,
         "notebook": bool(post.notebook),
         "shell": post.shell,
@@ -157,8 +182,6 @@ def post_key(
         "modules": [[_display(p, site_root), _digest(p)] for p in scan.local_files],
         "environment": dict(env),
     }
-    text = json.dumps(document, sort_keys=True, ensure_ascii=True)
-    return hashlib.sha256(text.encode()).hexdigest()
 
 
 # --------------------------------------------------------------------------- entries

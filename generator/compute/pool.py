@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from generator.compute import wire
 from generator.compute import worker as _worker
 from generator.errors import Diagnostic
 from generator.model import Post, SiteConfig
@@ -35,6 +36,7 @@ Progress = Callable[[str], None]
 # Only well-behaved libraries: a module that starts threads at import would make forking unsafe.
 PRELOADABLE = (
     "numpy", "torch", "scipy", "pandas", "sklearn", "sympy", "statsmodels", "matplotlib",
+    "ipywidgets",
 )  # fmt: skip
 # torch.optim imports torch._dynamo (~2 s) on first use: pay that once too when cells mention it.
 PRELOAD_WHEN = {"torch._dynamo": ("torch", "optim"), "matplotlib.pyplot": ("matplotlib", "pyplot")}
@@ -53,6 +55,7 @@ class Job:
     post: Post
     key: str
     modules: frozenset[str]
+    cell_keys: tuple[str, ...] = ()  # per cell: caches its interact frames
     id: str = ""
     sock: socket.socket | None = None
     buffer: bytearray = field(default_factory=bytearray)
@@ -114,7 +117,12 @@ class WorkerPool:
         jobs: list[Job],
         count: int,
         progress: Progress | None,
+        *,
+        frame_jobs: int = 1,
+        frame_cache: Path | None = None,
     ) -> None:
+        self.frame_jobs = frame_jobs  # processes an interact's frames are computed in
+        self.frame_cache = frame_cache
         self.config = config
         self.site_root = site_root
         self.pending = deque(jobs)
@@ -224,7 +232,7 @@ class WorkerPool:
         self.selector.register(ours, selectors.EVENT_READ, job)
         try:
             socket.send_fds(self.control, [job.id.encode()], [theirs.fileno()])
-            frame = _worker.encode_frame(self._spec(job.post, job.modules))
+            frame = wire.encode_frame(self._spec(job.post, job.modules, job.cell_keys))
             ours.setblocking(True)  # the worker reads its spec first thing
             ours.settimeout(STARTUP_TIMEOUT)
             ours.sendall(frame)
@@ -234,7 +242,9 @@ class WorkerPool:
         finally:
             theirs.close()
 
-    def _spec(self, post: Post, modules: frozenset[str]) -> dict[str, Any]:
+    def _spec(
+        self, post: Post, modules: frozenset[str], cell_keys: tuple[str, ...]
+    ) -> dict[str, Any]:
         return {
             "rel": post.rel,
             "source": str(post.source),
@@ -247,8 +257,17 @@ class WorkerPool:
             "memory_limit": self.memory,
             "output_limit": OUTPUT_LIMIT,
             "cells": [
-                {"source": c.source, "line": c.line, "raises": c.options.raises} for c in post.cells
+                {
+                    "source": c.source,
+                    "line": c.line,
+                    "raises": c.options.raises,
+                    "frames": c.options.frames or self.config.interact_frames,
+                    "key": cell_keys[i] if i < len(cell_keys) else "",
+                }
+                for i, c in enumerate(post.cells)
             ],
+            "frame_jobs": self.frame_jobs,
+            "frame_cache": str(self.frame_cache) if self.frame_cache else "",
             "notebook": bool(post.notebook),
             "shell": post.shell,
             "figure_format": post.figure_format,
@@ -320,7 +339,7 @@ class WorkerPool:
 
     def _handle(self, job: Job) -> None:
         try:
-            messages = _worker.decode_frames(job.buffer)
+            messages = wire.decode_frames(job.buffer)
         except ValueError:
             self._fail(job, 0, "the worker sent a malformed message")
             _kill(job)
@@ -331,7 +350,7 @@ class WorkerPool:
     def _message(self, job: Job, message: dict[str, Any]) -> None:
         kind = message.get("t")
         post = job.post
-        if kind == "cell":
+        if kind == "cell" or kind == "beat":  # beat: an interact's frame is done
             job.cell = int(message["i"])
             job.deadline = time.monotonic() + _cell_timeout(post, self.config, job.cell)
         elif kind == "out":

@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from generator.compute import sink
-from generator.outputs import best_display
+from generator.outputs import INTERACT, best_display
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]{6,}>")
@@ -39,6 +39,9 @@ def add_bundle(data: Mapping[str, Any], metadata: Mapping[str, Any] | None = Non
     (``Tab(children=...)``) says nothing to a reader, so it is not shown; what its outputs
     displayed is. A default ``repr`` shows a memory address that changes from run to run:
     it is left out, so the page is the same every build."""
+    if INTERACT in data:  # an interact, precomputed (generator.compute.frames)
+        sink.captured.append({"mime": INTERACT, "data": str(data[INTERACT]), "alt": ""})
+        return
     if WIDGET_VIEW in data:
         return
     found = best_display(data, metadata)

@@ -49,7 +49,7 @@ def compute_posts(
     env = cache.environment()
     if cache_dir is not None:
         cache.remove_stale_temps(cache_dir)
-    todo: list[tuple[Post, str, frozenset[str]]] = []
+    todo: list[tuple[Post, str, frozenset[str], tuple[str, ...]]] = []
     for post in posts:
         if not post.cells:
             results[post.rel] = ComputeResult()
@@ -68,13 +68,19 @@ def compute_posts(
                 Diagnostic(post.rel, line, FROZEN_MISSING, code="compute-frozen-missing")
             )
         else:
-            todo.append((post, key, scan.modules))
+            todo.append(
+                (post, key, scan.modules, cache.cell_keys(post, config, site_root, scan, env))
+            )
     if todo:
         from generator.compute.pool import Job, WorkerPool
 
-        running = [Job(post, key, modules) for post, key, modules in todo]
-        count = max(1, min(jobs or os.cpu_count() or 1, len(running)))
-        with WorkerPool(config, site_root, running, count, progress) as pool:
+        running = [Job(*job) for job in todo]
+        cores = jobs or os.cpu_count() or 1
+        count = max(1, min(cores, len(running)))
+        frame_cache = cache_dir / "frames" if cache_dir is not None else None
+        with WorkerPool(
+            config, site_root, running, count, progress, frame_jobs=cores, frame_cache=frame_cache
+        ) as pool:
             pool.run()
         for job in running:
             results[job.post.rel] = _result(job)

@@ -21,8 +21,9 @@ descriptor attached (the worker's end of a socketpair); the zygote answers
 reaped the worker (negative exit code: killed by that signal). When the build
 process goes away the zygote kills every worker's process group and exits.
 
-This module runs in the zygote and workers; the build process only imports it
-for its framing helpers. It must not import numpy or torch at module level.
+This module runs in the zygote and workers (the frames are :mod:`generator.compute.wire`'s);
+the build process only reads its constants. It must not import numpy or torch at
+module level.
 """
 
 from __future__ import annotations
@@ -32,14 +33,12 @@ import builtins
 import contextlib
 import importlib
 import io
-import json
 import os
 import random
 import resource
 import selectors
 import signal
 import socket
-import struct
 import sys
 import threading
 import traceback
@@ -47,44 +46,11 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from generator.compute import datasets, reaper, rich, sink
+from generator.compute import datasets, frames, reaper, rich, sink
+from generator.compute.wire import encode_frame, recv_frame
 
 JOB_ID_SIZE = 16
-_HEADER = struct.Struct("!I")
 _PACKAGE = Path(__file__).resolve().parent
-
-
-# --------------------------------------------------------------------------- framing
-
-
-def encode_frame(message: dict[str, Any]) -> bytes:
-    data = json.dumps(message, ensure_ascii=False, allow_nan=False).encode("utf-8")
-    return _HEADER.pack(len(data)) + data
-
-
-def decode_frames(buffer: bytearray) -> list[dict[str, Any]]:
-    """Pop every complete frame off the front of ``buffer``."""
-    messages = []
-    while len(buffer) >= _HEADER.size:
-        (size,) = _HEADER.unpack_from(buffer)
-        if len(buffer) < _HEADER.size + size:
-            break
-        data = bytes(buffer[_HEADER.size : _HEADER.size + size])
-        del buffer[: _HEADER.size + size]
-        messages.append(json.loads(data))
-    return messages
-
-
-def _recv_frame(sock: socket.socket) -> dict[str, Any]:
-    buffer = bytearray()
-    while True:
-        messages = decode_frames(buffer)
-        if messages:
-            return messages[0]
-        chunk = sock.recv(1 << 16)
-        if not chunk:
-            raise EOFError("build process went away")
-        buffer += chunk
 
 
 # --------------------------------------------------------------------------- zygote
@@ -220,7 +186,7 @@ def worker_main(fd: int, zygote: int) -> int:
     _isolate(zygote)
     rich.once_per_message("matplotlib.font_manager")  # a missing font is said once, not per glyph
     sock = socket.socket(fileno=fd)
-    spec = _recv_frame(sock)
+    spec = recv_frame(sock)
     _limit_memory(int(spec["memory_limit"]))
     capture = _Capture(int(spec["output_limit"]))
     runner = _Runner(spec, sock, capture)
@@ -310,6 +276,20 @@ class _Runner:
         self.position = 0
         self.children_seen: dict[int, int] = {}
         self.notebook: rich.Notebook | None = None
+        self.shell: rich.Notebook | None = None  # for display() in a Markdown post's widgets
+        self.frames = frames.Session(
+            reseed=self._reseed,
+            locate=lambda exc: self._describe(exc, int(self.cell["line"])),
+            warn=lambda line, msg: self.send({"t": "warn", "line": line, "msg": msg}),
+            beat=lambda: self.send({"t": "beat", "i": self.position}),
+            line=lambda: int(self.cell["line"]),
+            budget=lambda: int(self.cell.get("frames") or 300),
+            cell_key=lambda: str(self.cell.get("key", "")),
+            jobs=int(spec.get("frame_jobs", 1)),
+            cache_dir=Path(str(spec["frame_cache"])) if spec.get("frame_cache") else None,
+            shell=self._display_shell,
+        )
+        self.namespace: dict[str, Any] = {}
 
     def send(self, message: dict[str, Any]) -> None:
         self.sock.sendall(encode_frame(message))
@@ -330,7 +310,19 @@ class _Runner:
         if self.spec.get("notebook"):
             ipython_dir = Path(str(self.spec["ipython_dir"]))
             self.notebook = rich.Notebook(namespace, ipython_dir, shell=bool(self.spec["shell"]))
+        self.namespace = namespace
+        frames.install(self.frames)
         return namespace
+
+    def _display_shell(self) -> None:
+        """A Markdown post that uses ipywidgets gets IPython's ``display()`` (ipywidgets
+        needs IPython anyway); a notebook has it already."""
+        if self.notebook is None and self.shell is None:
+            ipython_dir = Path(str(self.spec["ipython_dir"]))
+            self.shell = rich.Notebook(self.namespace, ipython_dir, shell=False)
+
+    def _reseed(self) -> None:
+        _seed(int(self.spec["seed"]), list(self.spec["seed_modules"]), int(self.spec["threads"]))
 
     def run(self) -> None:
         try:
@@ -347,6 +339,9 @@ class _Runner:
             self.position, self.cell = position, cell
             self.send({"t": "cell", "i": position})
             failure = self._run_cell(cell, namespace)
+            if failure is None and self.frames.errors:  # an interact's function raised
+                failure = self.frames.errors[0]
+            self.frames.errors.clear()
             if failure is not None and cell.get("raises"):
                 print(failure[1].split("\n")[0], file=sys.stderr)  # shown, as Jupyter shows it
                 failure = None

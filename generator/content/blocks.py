@@ -66,13 +66,21 @@ def parse_cell_options(text: str) -> CellOptions:
 
 
 def comment_options(source: str, options: CellOptions) -> CellOptions:
-    """``options`` with the Quarto-style ``#| fig-alt: ...`` lines that open the cell."""
+    """``options`` with the Quarto-style ``#| fig-alt: ...`` lines that open the cell
+    (and ``#| frames: N``, the budget of its ``interact`` frames)."""
     for line in source.split("\n"):
         found = CELL_COMMENT_OPTION.match(line.strip())
         if found is None:
             break
-        if found.group(1) in ("fig-alt", "alt") and found.group(2):
-            options = replace(options, alt=found.group(2).strip("\"'"))
+        key, value = found.group(1), found.group(2).strip("\"'")
+        if key in ("fig-alt", "alt") and value:
+            options = replace(options, alt=value)
+        elif key == "frames":
+            if not value.isdigit() or int(value) < 1:
+                raise FieldError(
+                    f"cell option frames must be a whole number of frames, got {value!r}"
+                )
+            options = replace(options, frames=int(value))
     return options
 
 
@@ -107,7 +115,10 @@ def extract_blocks(body: str, body_line: int, rel: str, diags: Diagnostics) -> B
                 diags.error(rel, start_line, str(exc), code="content")
                 options = CellOptions()
             index = len(blocks.cells)
-            options = comment_options(content, options)
+            try:
+                options = comment_options(content, options)
+            except FieldError as exc:
+                diags.error(rel, start_line + 1, str(exc), code="content")
             blocks.cells.append(Cell(index, content, start_line + 1, options))
             token = cell_token(index)
         span = min(end, len(lines) - 1) - i + 1

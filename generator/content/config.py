@@ -105,6 +105,7 @@ SITE_KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "timeout": ("timeout", _positive_number),
     "float_digits": ("float_digits", _positive_int),
     "inline_data_limit": ("inline_data_limit", _positive_int),
+    "interact_frames": ("interact_frames", _positive_int),
     "compute_memory_mb": ("compute_memory_mb", _positive_int),
     "markdown": ("markdown", _dialect),
 }

@@ -22,8 +22,10 @@ from urllib.parse import urlsplit
 from generator.content.urls import output_path
 from generator.errors import Diagnostic
 from generator.model import CellOutput, Display, OutputFile, Post
+from generator.outputs import INTERACT
 from generator.placeholders import cell_token
 from generator.render.highlight import Highlighter, cell_html
+from generator.render.interact import render_interact
 
 SIZE_LIMIT = 5_000_000  # characters of one output
 _SVG_SIZE = re.compile(r'<svg\b[^>]*?\swidth="([\d.]+)(pt|px)?"[^>]*?\sheight="([\d.]+)(pt|px)?"')
@@ -92,6 +94,19 @@ def render_outputs(
     files: list[OutputFile] = []
     problems: list[str] = []
     for number, shown in enumerate(displays, start=1):
+        if shown.mime == INTERACT:  # each of its frames' outputs is held to the limit
+            made = render_interact(
+                shown.data,
+                page_dir=page_dir,
+                ident=f"{anchor}-{number}",
+                render=lambda found, stem: _parts(
+                    render_outputs(found, page_dir=page_dir, anchor=stem, latex=latex)
+                ),
+            )
+            parts.append(made.html)
+            files.extend(made.files)
+            problems.extend(made.problems)
+            continue
         if len(shown.data) > SIZE_LIMIT:
             problems.append(
                 f"output {number} of this cell ({shown.mime}, {len(shown.data):,} characters) "
@@ -124,6 +139,10 @@ def render_outputs(
                 "</code></pre>"
             )
     return ShownOutputs("".join(parts), tuple(files), tuple(problems))
+
+
+def _parts(shown: ShownOutputs) -> tuple[str, tuple[OutputFile, ...], tuple[str, ...]]:
+    return shown.html, shown.files, shown.problems
 
 
 def click_to_load(fragment: str) -> str:

@@ -252,6 +252,7 @@ class Renderer:
                 has_charts=bool(post.charts),
                 uses_charts=bool(post.charts) or _draws_charts(rendered.html),
                 uses_embeds='class="lp-embed"' in rendered.html,
+                uses_interact='class="lp-interact"' in rendered.html,
                 chart_image=chart_image(rendered),
             )
         return data

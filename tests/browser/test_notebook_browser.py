@@ -29,6 +29,7 @@ def test_notebook_figures_load_with_their_titles_as_alt_text(
     figures = page.evaluate(FIGURES)
     assert [f["alt"] for f in figures] == [
         "Simulated measurements",
+        "Slope 1.0: MSE 3.01",  # the interact demo's first frame
         "MSE as a function of the slope",
         "Least-squares fit, slope 1.21",
     ], figures

@@ -40,8 +40,12 @@ def test_an_nma_style_tutorial_builds_as_jupyter_shows_it(tmp_path: Path) -> Non
     # The recap's <details> closes with its cell, not at the end of the page.
     assert body.index("</details>") < body.index('id="coding-exercise-1-compute-mse"')
     # Two figures, PNG at twice the dpi (%config ... 'retina'), named by their cells.
-    assert sorted(p.name for p in folder.glob("*.png")) == ["cell-12-1.png", "cell-17-1.png"]
-    assert 'alt="θ̂ = 1.00, MSE = 3.01"' in page  # the interact explorer's first frame
+    assert sorted(p.name for p in folder.glob("*.png")) == ["cell-12-1.png"]
+    # The interact explorer: a slider over 21 frames (0.0 to 2.0 by 0.1), drawn as SVG,
+    # its first frame in the page.
+    assert 'alt="θ̂ = 1.00, MSE = 3.01"' in page
+    assert 'type="range"' in page and 'max="20"' in page
+    assert len(list(folder.glob("cell-17-1-*.svg"))) == 21
     # Form cells: output shown, code hidden; videos and slides wait for a click.
     assert "@title" not in page and "def display_videos" not in page
     assert "Video available at https://youtube.com/watch?v=abcdefghijk" in page
