@@ -37,6 +37,7 @@ from typing import Any
 
 from generator.compute import reaper, sink
 from generator.compute.controls import Grid, read_grid, thinning_note
+from generator.compute.datasets import DatasetError, normalise_scalar
 from generator.compute.wire import decode_frames, encode_frame
 from generator.outputs import INTERACT
 
@@ -55,10 +56,13 @@ class Session:
     budget: Callable[[], int]  # the running cell's frame budget
     cell_key: Callable[[], str]  # hash of the cells up to the running one
     shell: Callable[[], None]  # make sure IPython's display() works
+    publish: Callable[[dict[str, Any]], None]  # a dataset, as dataset() publishes one
+    digits: int = 6
     jobs: int = 1  # processes computing frames
     cache_dir: Path | None = None
     shown: int = 0  # interacts shown so far in this post
     errors: list[tuple[int, str]] = field(default_factory=list)
+    collecting: list[dict[str, Any]] | None = None  # dataset() calls of the running frame
 
 
 def install(session: Session) -> None:
@@ -153,6 +157,7 @@ def frame(
     session.reseed()
     draws = _random_states()
     error = None
+    session.collecting = []
     with _frame_style():
         try:
             with contextlib.redirect_stdout(text), contextlib.redirect_stderr(text):
@@ -172,7 +177,14 @@ def frame(
     sink.figure_format = figure_format
     sink.captured.extend(before)
     used_random = _random_states() != draws
-    return {"text": text.getvalue(), "displays": displays, "random": used_random, "error": error}
+    tables, session.collecting = session.collecting, None
+    return {
+        "text": text.getvalue(),
+        "displays": displays,
+        "random": used_random,
+        "error": error,
+        "datasets": tables,
+    }
 
 
 def _frame_style() -> contextlib.AbstractContextManager[Any]:
@@ -252,7 +264,57 @@ def precompute(session: Session, widget: Any) -> str:
         if found.get("error"):
             session.errors.append((int(found["error"][0]), str(found["error"][1])))
             break
-    return _data(grid, points, frames, start, widget)
+    try:
+        names = _publish_datasets(session, grid, points, frames)
+    except DatasetError as exc:  # reported as the cell's error, like any dataset's
+        session.errors.append((line, str(exc)))
+        names = []
+    return _data(grid, points, frames, start, widget, names)
+
+
+def _publish_datasets(
+    session: Session,
+    grid: Grid,
+    points: list[tuple[int, ...]],
+    frames: dict[tuple[int, ...], Frame],
+) -> list[str]:
+    """A ``dataset()`` published by the interact's function becomes a sweep over its
+    control (``control: theta_hat`` in a chart), or over the grid (``control: frame``)
+    when there are several: a chart of it follows the controls."""
+    if any(frames[p].get("error") for p in points):
+        return []
+    names = list(
+        dict.fromkeys(str(w["name"]) for p in points for w in frames[p].get("datasets", ()))
+    )
+    single = len(grid.controls) == 1
+    param = grid.controls[0].name if single else "frame"
+    if single:
+        values = [
+            normalise_scalar(grid.controls[0].values[k], session.digits, f"interact {param}")
+            for k in grid.kept[0]
+        ]
+    else:
+        values = list(range(len(points)))
+    for name in names:
+        tables = []
+        for point in points:
+            found = [w for w in frames[point].get("datasets", ()) if w["name"] == name]
+            if len(found) != 1 or found[0].get("kind") != "table":
+                where = _described(grid.arguments(point))
+                raise DatasetError(
+                    f"dataset {name!r} must be published once by every frame of the interact "
+                    f"(as a table, with dataset()); the frame for {where} published it "
+                    f"{len(found)} times"
+                )
+            tables.append(found[0]["columns"])
+        if any(list(t) != list(tables[0]) for t in tables):
+            raise DatasetError(f"dataset {name!r} has different columns in different frames")
+        if single and len({repr(v) for v in values}) != len(values):
+            raise DatasetError(f"dataset {name!r}: the values of {param!r} repeat after rounding")
+        session.publish(
+            {"name": name, "kind": "sweep", "param": param, "values": values, "tables": tables}
+        )
+    return names
 
 
 def _made_at(grid: Grid, point: tuple[int, ...], kwargs: dict[str, Any]) -> bool:
@@ -272,6 +334,7 @@ def _data(
     frames: dict[tuple[int, ...], Frame],
     start: tuple[int, ...],
     widget: Any,
+    datasets: list[str],
 ) -> str:
     unique: dict[str, int] = {}
     shown: list[Frame] = []
@@ -302,6 +365,7 @@ def _data(
         "manual": bool(getattr(widget, "manual", False)),
         "button": str(getattr(widget, "manual_name", "") or "Run Interact"),
         "full": grid.full_size,
+        "datasets": datasets,
     }
     return json.dumps(data, sort_keys=True, ensure_ascii=False)
 

@@ -288,6 +288,8 @@ class _Runner:
             jobs=int(spec.get("frame_jobs", 1)),
             cache_dir=Path(str(spec["frame_cache"])) if spec.get("frame_cache") else None,
             shell=self._display_shell,
+            publish=self._publish,
+            digits=int(spec["digits"]),
         )
         self.namespace: dict[str, Any] = {}
 
@@ -414,6 +416,14 @@ class _Runner:
         return message
 
     def _publish(self, wire: dict[str, Any]) -> None:
+        if self.frames.collecting is not None:  # inside an interact's function: per frame
+            if wire.get("kind") != "table":
+                raise datasets.DatasetError(
+                    "sweep() inside an interact function: publish a table with dataset(); "
+                    "the interact makes it a sweep over its controls"
+                )
+            self.frames.collecting.append(wire)
+            return
         name = str(wire["name"])
         if name in self.first_line:
             raise datasets.DatasetError(

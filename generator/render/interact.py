@@ -103,6 +103,12 @@ def _page(
     count: int,
 ) -> str:
     manual = bool(found.get("manual"))
+    names = [str(n) for n in found.get("datasets", ())]
+    linked = (
+        f' data-datasets="{html.escape(json.dumps(names, ensure_ascii=False), quote=True)}"'
+        if names
+        else ""
+    )
     parts = [_control(c, f"{ident}-{c['name']}") for c in controls]
     if manual:
         label = html.escape(str(found.get("button") or "Run Interact"))
@@ -117,7 +123,7 @@ def _page(
         note += " Random numbers are drawn from the same seed at every position of the controls."
     return (
         f'<div class="lp-interact" id="{ident}" data-frames="{html.escape(script, quote=True)}"'
-        f' data-manual="{"true" if manual else "false"}" data-frame="{first[0]}">'
+        f' data-manual="{"true" if manual else "false"}" data-frame="{first[0]}"{linked}>'
         '<div class="lp-interact-controls" role="group" aria-label="Controls">'
         f"{''.join(parts)}</div>"
         f'<div class="lp-interact-frame">{first[1]}</div>'

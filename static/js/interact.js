@@ -11,6 +11,7 @@
     var area = box.querySelector(".lp-interact-frame");
     var button = box.querySelector(".lp-interact-run");
     var manual = box.getAttribute("data-manual") === "true";
+    var linked = JSON.parse(box.getAttribute("data-datasets") || "[]");
     var requested = false;
     var wanted = false;
     var shown = Number(box.getAttribute("data-frame"));
@@ -60,7 +61,17 @@
       });
     }
 
+    // Charts of the datasets the function publishes follow the controls
+    // (static/js/lessonpress-charts.js listens).
+    function tellCharts() {
+      if (!linked.length) return;
+      document.dispatchEvent(
+        new CustomEvent("lessonpress:interact", { detail: { datasets: linked, index: flat(-1, 0) } })
+      );
+    }
+
     function show() {
+      tellCharts();
       var data = store[box.id];
       if (!data) {
         wanted = true;
@@ -125,6 +136,8 @@
     } else {
       load();
     }
+    var charts = window.lessonpress && window.lessonpress.ready;
+    if (linked.length && charts) charts.then(tellCharts, function () {});
     box.setAttribute("data-ready", "true");
   }
 

@@ -285,6 +285,16 @@
     });
   }
 
+  // A precomputed interact (static/js/interact.js) moved: charts of its datasets follow.
+  document.addEventListener("lessonpress:interact", (event) => {
+    const { datasets, index } = event.detail;
+    for (const state of states.values()) {
+      if (state.cfg.control && state.cfg.tables.some((t) => datasets.includes(t.name))) {
+        setIndex(state, index);
+      }
+    }
+  });
+
   if (document.readyState === "loading") document.addEventListener("DOMContentLoaded", start);
   else start();
 })();

@@ -11,6 +11,7 @@ from typing import Any
 
 import pytest
 
+from tests.compute.test_interact import CHARTED
 from tests.helpers import BrowserLog, build_site, interact_frames, write_files
 
 NOTEBOOK = "posts/least-squares-tutorial/"
@@ -41,6 +42,7 @@ def controls_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
         {
             "site.yml": "title: T\nbase_url: https://example.org/\n",
             "content/posts/shapes.md": CONTROLS_POST,
+            "content/posts/charted.md": CHARTED,
         },
     )
     out = src.parent / f"{src.name}-site"
@@ -143,3 +145,23 @@ def test_without_javascript_the_first_frame_reads_and_controls_are_inert(
         assert page.get_by_label("Speed", exact=True).is_disabled()
     finally:
         context.close()
+
+
+def test_a_chart_of_the_functions_dataset_follows_the_controls(
+    page: Any, browser_log: BrowserLog, serve_dir: Callable[..., str], controls_site: Path
+) -> None:
+    page.goto(serve_dir(controls_site) + "posts/charted/")
+    page.wait_for_function("document.querySelector('#line-chart').dataset.lpReady === 'true'")
+    page.wait_for_function("document.querySelector('.lp-interact').dataset.ready === 'true'")
+    chart_slider = page.locator("#line-chart input[type=range]")
+    assert chart_slider.input_value() == "2"  # slope 1.0, as the widget starts
+    page.locator(".lp-interact").get_by_label("slope", exact=True).focus()
+    page.keyboard.press("End")
+    page.wait_for_function("document.querySelector('#line-chart input[type=range]').value === '4'")
+    last_y = "() => window.lessonpress.charts['line-chart'].data.datasets[0].data.at(-1).y"
+    assert page.evaluate(last_y) == 2.0
+    assert shown_text(page) == "slope 2.0"
+    page.keyboard.press("Home")
+    page.wait_for_function("document.querySelector('#line-chart input[type=range]').value === '0'")
+    assert page.evaluate(last_y) == 0.0
+    browser_log.assert_clean()

@@ -3,6 +3,7 @@ point of the controls' grid becomes a frame, in Markdown posts and notebooks ali
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 from typing import Any
@@ -251,3 +252,52 @@ def test_a_notebook_frame_error_names_cell_and_line(tmp_path: Path) -> None:
     line = json_line(text, "return [10, 20][k]")
     assert f"content/posts/fails.ipynb:{line}: cell 3, line 3: IndexError" in result.stderr
     assert "(in the interact frame for k=2)" in result.stderr
+
+
+CHARTED = """---
+title: Charted
+---
+
+```python {compute}
+import numpy as np
+from ipywidgets import interact, FloatSlider
+
+x = np.linspace(0, 1, 3)
+
+@interact(slope=FloatSlider(1.0, min=0.0, max=2.0, step=0.5))
+def fit(slope):
+    dataset("line", x=x, y=slope * x)
+    print(f"slope {slope}")
+```
+
+```chart
+type: line
+id: line-chart
+data: line
+x: x
+y: y
+control: slope
+initial: 1.0
+```
+"""
+
+
+def test_a_dataset_published_by_the_function_is_a_sweep_over_its_control(tmp_path: Path) -> None:
+    result, out = build(tmp_path, {"content/posts/charted.md": CHARTED})
+    assert result.returncode == 0, result.stderr
+    sweep = json.loads((out / "data/charted/line.json").read_text(encoding="utf-8"))
+    assert sweep["param"] == "slope" and sweep["values"] == [0.0, 0.5, 1.0, 1.5, 2.0]
+    assert [t["y"][-1] for t in sweep["tables"]] == [0.0, 0.5, 1.0, 1.5, 2.0]
+    page = (out / "posts/charted/index.html").read_text(encoding="utf-8")
+    assert 'data-datasets="[&quot;line&quot;]"' in page  # the chart follows the controls
+
+
+def test_a_dataset_missing_from_some_frames_is_an_error(tmp_path: Path) -> None:
+    post = CHARTED.replace(
+        '    dataset("line", x=x, y=slope * x)',
+        '    if slope > 0:\n        dataset("line", x=x, y=slope * x)',
+    )
+    result, _ = build(tmp_path, {"content/posts/charted.md": post})
+    assert result.returncode == 1
+    assert "dataset 'line' must be published once by every frame of the interact" in result.stderr
+    assert "the frame for slope=0.0 published it 0 times" in result.stderr
