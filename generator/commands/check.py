@@ -312,7 +312,9 @@ def _chart_captions(post: Post) -> list[Diagnostic]:
 
 
 _FIGURE = re.compile(
-    r'<figure class="lp-output-figure"><img src="(cell-.+?)-\d+\.(?:svg|png)" alt=""'
+    # cell-3-1.svg, or an interact's first frame: cell-3-1-<content hash>-1.svg
+    r'<figure class="lp-output-figure"><img src="(cell-.+?)(?:-\d+-[0-9a-f]{10})?-\d+\.(?:svg|png)"'
+    r' alt=""'
 )
 
 

@@ -301,3 +301,25 @@ def test_a_dataset_missing_from_some_frames_is_an_error(tmp_path: Path) -> None:
     assert result.returncode == 1
     assert "dataset 'line' must be published once by every frame of the interact" in result.stderr
     assert "the frame for slope=0.0 published it 0 times" in result.stderr
+
+
+def test_check_warns_about_an_untitled_figure_in_an_interact_at_its_cell(tmp_path: Path) -> None:
+    from generator.commands import check
+
+    post = """---
+title: Untitled
+---
+
+```python {compute}
+import matplotlib.pyplot as plt
+from ipywidgets import interact
+
+@interact(k=(1, 2))
+def bars(k):
+    plt.bar([1, 2], [k, 1])
+```
+"""
+    result, _ = build(tmp_path, {"content/posts/untitled.md": post})
+    assert result.returncode == 0, result.stderr
+    found = [str(d) for d in check.check_site(tmp_path / "src") if "no title" in d.message]
+    assert [f.split(": warning")[0] for f in found] == ["content/posts/untitled.md:6"], found
