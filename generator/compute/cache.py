@@ -33,7 +33,7 @@ from typing import Any, Literal
 
 from generator.model import Post, SiteConfig
 
-FORMAT = 2  # 2: outputs carry rich displays; notebooks' cells run in IPython
+FORMAT = 3  # 2: outputs carry rich displays; notebooks' cells run in IPython. 3: interacts
 _MAGIC = b"lessonpress-cache"
 
 Status = Literal["fresh", "stale", "missing", "corrupt"]
@@ -50,7 +50,7 @@ class CodeScan:
 def environment() -> dict[str, str]:
     """Versions that change results; read from metadata, nothing heavy is imported."""
     versions = {"python": sys.version, "implementation": platform.python_implementation()}
-    for name in ("numpy", "torch"):
+    for name in ("numpy", "torch", "matplotlib", "ipython", "ipywidgets"):  # figures, outputs
         try:
             versions[name] = importlib.metadata.version(name)
         except importlib.metadata.PackageNotFoundError:

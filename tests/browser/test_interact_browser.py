@@ -10,8 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from nbformat.v4 import new_code_cell, new_markdown_cell
 
 from tests.compute.test_interact import CHARTED
+from tests.content.test_notebooks import notebook
 from tests.helpers import BrowserLog, build_site, interact_frames, write_files
 
 NOTEBOOK = "posts/least-squares-tutorial/"
@@ -35,6 +37,28 @@ def draw(speed, shape, filled):
 """
 
 
+# W1D3 Tutorial 2's explorer, in our words: two sliders over a histogram of random samples
+# and the density they come from; 41 x 16 = 656 combinations, over the default budget.
+NORMAL_NOTEBOOK = notebook(
+    new_markdown_cell("# The normal distribution"),
+    new_code_cell(
+        "import ipywidgets as widgets\nimport matplotlib.pyplot as plt\nimport numpy as np"
+    ),
+    new_code_cell(
+        "@widgets.interact(mu=widgets.FloatSlider(0.0, min=-2.0, max=2.0),\n"
+        "                  sigma=widgets.FloatSlider(1.0, min=0.5, max=2.0))\n"
+        "def plot_normal_dist(mu=0, sigma=1):\n"
+        "    x = np.linspace(-5, 5, 100)\n"
+        "    y = np.exp(-((x - mu) ** 2) / (2 * sigma**2)) / (sigma * np.sqrt(2 * np.pi))\n"
+        "    samples = np.random.normal(mu, sigma, 1000)\n"
+        "    fig, ax = plt.subplots()\n"
+        "    ax.hist(samples, 20, density=True, color='g', histtype='stepfilled', alpha=0.8)\n"
+        "    ax.plot(x, y, color='orange', linewidth=3)\n"
+        "    ax.set(title=f'mu {mu:.1f}, sigma {sigma:.1f}', xlim=[-5, 5], ylim=[0, 1.0])"
+    ),
+)
+
+
 @pytest.fixture(scope="module")
 def controls_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     src = write_files(
@@ -43,11 +67,15 @@ def controls_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
             "site.yml": "title: T\nbase_url: https://example.org/\n",
             "content/posts/shapes.md": CONTROLS_POST,
             "content/posts/charted.md": CHARTED,
+            "content/posts/normal.ipynb": NORMAL_NOTEBOOK,
         },
     )
     out = src.parent / f"{src.name}-site"
     result = build_site(src, out)
     assert result.returncode == 0, result.stderr
+    # Over budget: thinned, said, and built all the same.
+    warning = "content/posts/normal.ipynb:"
+    assert warning in result.stderr and "interact has 656 combinations" in result.stderr
     return out
 
 
@@ -164,4 +192,32 @@ def test_a_chart_of_the_functions_dataset_follows_the_controls(
     page.keyboard.press("Home")
     page.wait_for_function("document.querySelector('#line-chart input[type=range]').value === '0'")
     assert page.evaluate(last_y) == 0.0
+    browser_log.assert_clean()
+
+
+def test_two_sliders_over_a_thinned_grid_show_the_figure_computed_for_each_position(
+    page: Any, browser_log: BrowserLog, serve_dir: Callable[..., str], controls_site: Path
+) -> None:
+    data = interact_frames(controls_site / "posts/normal", "cell-3-1")
+    frames = [re.search(r'src="([^"]+)"', data["frames"][i]).group(1) for i in data["index"]]  # type: ignore[union-attr]
+    page.goto(serve_dir(controls_site) + "posts/normal/")
+    page.wait_for_function("document.querySelector('.lp-interact').dataset.ready === 'true'")
+    mu, sigma = (page.get_by_label(n, exact=True) for n in ("mu", "sigma"))
+    sizes = [int(str(c.get_attribute("data-size"))) for c in (mu, sigma)]
+    assert sizes[0] * sizes[1] == len(frames) <= 300
+    shown = "() => document.querySelector('.lp-interact-frame img').getAttribute('src')"
+    for control in (mu, sigma):
+        control.focus()
+        for key in ("End", "Home", "ArrowRight"):
+            page.keyboard.press(key)
+            at = int(mu.input_value()) * sizes[1] + int(sigma.input_value())
+            page.wait_for_function(f"(src) => ({shown})() === src", arg=frames[at])
+    assert mu.get_attribute("aria-valuetext") == "-1.60"  # every 4th value of mu is kept
+    assert sigma.get_attribute("aria-valuetext") == "0.60"  # one step up from 0.50
+    note = page.locator(".lp-interact-note").inner_text()
+    assert "of the 656 combinations" in note and "same seed" in note
+    page.wait_for_function(
+        "(() => { const i = document.querySelector('.lp-interact-frame img');"
+        " return i.complete && i.naturalWidth > 0; })()"
+    )
     browser_log.assert_clean()
