@@ -15,6 +15,9 @@ with ``python -m venv --system-site-packages /tmp/nbc && /tmp/nbc/bin/pip instal
 ipykernel``.
 
     python benchmarks/notebook_speed.py --n 12 --runs 3 --nbconvert /tmp/nbc/bin/jupyter-nbconvert
+
+``--notebooks DIR`` measures the notebooks in DIR instead (real course notebooks, e.g.
+Neuromatch's W1D3 tutorials); the edit changes the first markdown cell of the first one.
 """
 
 from __future__ import annotations
@@ -110,12 +113,16 @@ def notebook(index: int) -> dict[str, object]:
     }  # fmt: skip
 
 
-def write_corpus(n: int, root: Path) -> Path:
+def write_corpus(n: int, root: Path, real: Path | None = None) -> Path:
     site = root / "site"
     shutil.rmtree(site, ignore_errors=True)
     posts = site / "content" / "posts"
     posts.mkdir(parents=True)
     (site / "site.yml").write_text("title: Notebook benchmark\nbase_url: https://example.org/\n")
+    if real is not None:
+        for path in sorted(real.glob("*.ipynb")):
+            shutil.copy(path, posts / path.name)
+        return site
     for i in range(n):
         text = json.dumps(notebook(i), indent=1, ensure_ascii=False) + "\n"
         (posts / f"W1D3_Tutorial{i:02d}.ipynb").write_text(text, encoding="utf-8")
@@ -139,8 +146,9 @@ def main() -> None:
     parser.add_argument(
         "--nbconvert", default=shutil.which("jupyter-nbconvert") or "jupyter-nbconvert"
     )
+    parser.add_argument("--notebooks", type=Path, help="measure these notebooks instead")
     args = parser.parse_args()
-    site = write_corpus(args.n, args.work)
+    site = write_corpus(args.n, args.work, args.notebooks)
     out = args.work / "out"
     build = [sys.executable, "-m", "generator", "build", "--source", str(site), "--out", str(out),
              "-q"]  # fmt: skip
@@ -157,14 +165,16 @@ def main() -> None:
     edits = []
     target = site / "content" / "posts" / Path(notebooks[0]).name
     original = target.read_text(encoding="utf-8")
+    data = json.loads(original)
+    prose = next(c for c in data["cells"] if c["cell_type"] == "markdown")
     for i in range(args.runs):
-        target.write_text(original.replace("simulate data", f"simulate data ({i})"), "utf-8")
+        prose["source"] = [*prose["source"][:-1], prose["source"][-1] + f" (edit {i})"]
+        target.write_text(json.dumps(data, indent=1, ensure_ascii=False) + "\n", "utf-8")
         edits.append(timed(build, cwd=REPO))
     target.write_text(original, encoding="utf-8")
     c, j, e = (statistics.median(v) for v in (cold, nbconvert, edits))
     print(f"machine: {subprocess.run(['nproc'], capture_output=True, text=True).stdout.strip()} "
-          f"cores; {args.n} notebooks, {len(notebook(0)['cells'])} cells each; median of "
-          f"{args.runs} runs; seconds")  # fmt: skip
+          f"cores; {len(notebooks)} notebooks; median of {args.runs} runs; seconds")  # fmt: skip
     print("lessonpress cold | nbconvert --execute | ratio | lessonpress edit one | edit/cold")
     print(f"{c:.2f} | {j:.2f} | {c / j:.2f} | {e:.2f} | {e / c:.1%}")
     print("cold runs:", ", ".join(f"{v:.2f}" for v in cold),
