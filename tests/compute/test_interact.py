@@ -323,3 +323,28 @@ def bars(k):
     assert result.returncode == 0, result.stderr
     found = [str(d) for d in check.check_site(tmp_path / "src") if "no title" in d.message]
     assert [f.split(": warning")[0] for f in found] == ["content/posts/untitled.md:6"], found
+
+
+def test_frames_are_the_same_whichever_processes_compute_them(tmp_path: Path) -> None:
+    post = """---
+title: Same
+---
+
+```python {compute}
+import numpy as np
+import matplotlib.pyplot as plt
+from ipywidgets import interact
+
+@interact(n=(1, 6))
+def draw(n):
+    fig, ax = plt.subplots()
+    ax.plot(np.random.rand(n * 10))
+    ax.set_title(f"{n} x 10 random numbers")
+```
+"""
+    result, out = build(tmp_path, {"content/posts/same.md": post}, "-j", "1")
+    assert result.returncode == 0, result.stderr
+    one = site_files(out)
+    again = build_site(tmp_path / "src", out, "--rerun", "-j", "2")
+    assert again.returncode == 0, again.stderr
+    assert site_files(out) == one
