@@ -348,3 +348,28 @@ def draw(n):
     again = build_site(tmp_path / "src", out, "--rerun", "-j", "2")
     assert again.returncode == 0, again.stderr
     assert site_files(out) == one
+
+
+def test_a_frame_that_hangs_times_out_and_leaves_nothing_running(tmp_path: Path) -> None:
+    post = """---
+title: Hangs
+---
+
+```python {compute timeout=2}
+import os, time
+from ipywidgets import interact
+
+@interact(k=(0, 3))
+def wait(k):
+    if k == 3:
+        with open("hung.pid", "w") as f:
+            f.write(str(os.getpid()))
+        time.sleep(1000)
+    print(k)
+```
+"""
+    result, _ = build(tmp_path, {"content/posts/hangs.md": post})
+    assert result.returncode == 1
+    assert "content/posts/hangs.md:6: cell timed out after 2 s" in result.stderr, result.stderr
+    pid = int((tmp_path / "src/content/posts/hung.pid").read_text())
+    assert not Path(f"/proc/{pid}").exists() or " Z " in Path(f"/proc/{pid}/stat").read_text()
