@@ -26,19 +26,16 @@ import contextlib
 import hashlib
 import io
 import json
-import os
 import random
-import selectors
 import sys
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from generator.compute import reaper, sink
+from generator.compute import framepool, sink
 from generator.compute.controls import Grid, read_grid, thinning_note
 from generator.compute.datasets import DatasetError, normalise_scalar
-from generator.compute.wire import decode_frames, encode_frame
 from generator.outputs import INTERACT
 
 Frame = dict[str, Any]  # {"text", "displays", "random", "error": [line, message] | None}
@@ -382,18 +379,29 @@ def _all_frames(
     keys = {p: _frame_key(session, grid, ordinal, p) for p in points}
     frames: dict[tuple[int, ...], Frame] = dict(known)
     for point, key in keys.items():
-        if point in frames:
-            continue
-        cached = _cached(session.cache_dir, key)
-        if cached is not None:
+        if point not in frames and (cached := framepool.cached(session.cache_dir, key)):
             frames[point] = cached
     todo = [p for p in points if p not in frames]
-    if todo:
-        computed = _in_children(session, grid, todo, function, auto)
-        for point, found in computed.items():
-            frames[point] = found
-            if not found.get("error"):
-                _store(session.cache_dir, keys[point], found)
+    if not todo:
+        return frames
+
+    def lost(point: tuple[int, ...]) -> Frame:
+        described = _described(grid.arguments(point))
+        ended = f"the interact function did not finish for {described}: its process ended"
+        return {"text": "", "displays": [], "random": False, "error": [session.line(), ended]}
+
+    _flush_figures()  # the children must not draw the cell's own open figures
+    computed = framepool.in_children(
+        todo,
+        lambda point: frame(session, function, grid.arguments(point), auto),
+        jobs=session.jobs,
+        beat=session.beat,
+        lost=lost,
+    )
+    for point, found in computed.items():
+        frames[point] = found
+        if not found.get("error"):
+            framepool.store(session.cache_dir, keys[point], found)
     return frames
 
 
@@ -401,94 +409,3 @@ def _frame_key(session: Session, grid: Grid, ordinal: int, point: tuple[int, ...
     signature = [[c.name, c.kind, list(c.labels)] for c in grid.controls]
     document = [session.cell_key(), ordinal, signature, sorted(grid.fixed), list(point)]
     return hashlib.sha256(json.dumps(document, default=repr).encode()).hexdigest()
-
-
-def _cached(cache_dir: Path | None, key: str) -> Frame | None:
-    if cache_dir is None:
-        return None
-    try:
-        found = json.loads((cache_dir / f"{key}.json").read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return found if isinstance(found, dict) and "displays" in found else None
-
-
-def _store(cache_dir: Path | None, key: str, found: Frame) -> None:
-    if cache_dir is None:
-        return
-    with contextlib.suppress(OSError):
-        cache_dir.mkdir(parents=True, exist_ok=True)
-        temp = cache_dir / f".{key}.{os.getpid()}.tmp"
-        temp.write_text(json.dumps(found, sort_keys=True, ensure_ascii=False), encoding="utf-8")
-        os.replace(temp, cache_dir / f"{key}.json")
-
-
-# --------------------------------------------------------------------------- in parallel
-
-
-def _in_children(
-    session: Session,
-    grid: Grid,
-    points: list[tuple[int, ...]],
-    function: Callable[..., Any],
-    auto: bool,
-) -> dict[tuple[int, ...], Frame]:
-    """Each point's frame, computed by up to ``session.jobs`` processes forked from here:
-    every one starts from this state, whatever the others' frames did."""
-    _flush_figures()
-    count = max(1, min(session.jobs, len(points)))
-    selector = selectors.DefaultSelector()
-    children: list[int] = []
-    for share in range(count):
-        read_end, write_end = os.pipe()
-        pid = os.fork()
-        if pid == 0:  # a child: compute this share of the points, send them, leave
-            os.close(read_end)
-            reaper.die_with_parent()
-            status = 0
-            try:
-                for i in range(share, len(points), count):
-                    found = frame(session, function, grid.arguments(points[i]), auto)
-                    _write_all(write_end, encode_frame({"i": i, "frame": found}))
-            except BaseException:
-                status = 70
-            finally:
-                os._exit(status)
-        os.close(write_end)
-        children.append(pid)
-        selector.register(read_end, selectors.EVENT_READ, bytearray())
-    frames: dict[tuple[int, ...], Frame] = {}
-    open_ends = count
-    while open_ends:
-        for key, _ in selector.select():
-            chunk = os.read(key.fd, 1 << 16)
-            if not chunk:
-                selector.unregister(key.fd)
-                os.close(key.fd)
-                open_ends -= 1
-                continue
-            key.data.extend(chunk)
-            for message in decode_frames(key.data):
-                frames[points[int(message["i"])]] = message["frame"]
-                session.beat()
-    selector.close()
-    for pid in children:
-        with contextlib.suppress(ChildProcessError):
-            os.waitpid(pid, 0)
-    for point in points:
-        if point not in frames:
-            described = _described(grid.arguments(point))
-            ended = f"the interact function did not finish for {described}: its process ended"
-            frames[point] = {
-                "text": "",
-                "displays": [],
-                "random": False,
-                "error": [session.line(), ended],
-            }
-    return frames
-
-
-def _write_all(fd: int, data: bytes) -> None:
-    view = memoryview(data)
-    while view:
-        view = view[os.write(fd, view) :]
