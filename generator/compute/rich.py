@@ -25,6 +25,8 @@ from generator.compute import sink
 from generator.outputs import INTERACT, best_display
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+# Widgets that only hold others (Jupyter's video tabs, output areas): what they hold shows.
+CONTAINERS = {"Tab", "Accordion", "Stack", "Box", "HBox", "VBox", "GridBox", "Output"}
 _ADDRESS = re.compile(r" at 0x[0-9a-fA-F]{6,}>")
 _NO_INSTALL = (
     "installing packages while the site builds is not allowed: add them to its environment"
@@ -43,6 +45,9 @@ def add_bundle(data: Mapping[str, Any], metadata: Mapping[str, Any] | None = Non
         sink.captured.append({"mime": INTERACT, "data": str(data[INTERACT]), "alt": ""})
         return
     if WIDGET_VIEW in data:
+        name = str(data.get("text/plain", "")).split("(", 1)[0].strip()
+        if name and name not in CONTAINERS:  # a container's contents show without it
+            sink.dropped.append(name)
         return
     found = best_display(data, metadata)
     if found is not None:

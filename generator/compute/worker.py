@@ -351,6 +351,8 @@ class _Runner:
             text = self.capture.end_cell()
             self.send({"t": "out", "i": position, "text": text, "displays": displays})
             self._note_children(int(cell["line"]))
+            for name in sink.drain_dropped():
+                self.send({"t": "warn", "line": int(cell["line"]), "msg": _live_widget(name)})
             if failure is not None:
                 self.send({"t": "error", "line": failure[0], "msg": failure[1]})
                 return
@@ -458,6 +460,14 @@ class _Runner:
                     "they were killed when the post finished",
                 }
             )
+
+
+def _live_widget(name: str) -> str:
+    article = "an" if name[:1].lower() in "aeiou" else "a"
+    return (
+        f"this cell displays {article} {name} widget, which needs a live kernel: it is left out of "
+        "the page; for controls that work on a static page, use ipywidgets' interact()"
+    )
 
 
 def _ours(filename: str) -> bool:

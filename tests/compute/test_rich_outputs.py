@@ -205,6 +205,7 @@ def test_widgets_addresses_and_font_warnings_do_not_clutter_the_page(tmp_path: P
     assert result.returncode == 0, result.stderr
     page = (out / "posts/w/index.html").read_text(encoding="utf-8")
     assert "Tab(" not in page and "inside the output widget" in page
+    assert "widget" not in result.stderr  # a tab's contents are on the page: nothing is lost
     assert "&lt;__main__.Thing&gt;" in page and " at 0x" not in page
     warnings = [line for line in page.split("\n") if "findfont: Font family" in line]
     assert warnings and len(warnings) == len(set(warnings))  # once per family, not per glyph
@@ -239,3 +240,17 @@ def test_front_matter_asks_for_png_figures_and_lets_shell_commands_run(tmp_path:
     )
     result = build_site(bad, tmp_path / "bad-site")
     assert result.returncode == 1 and "x.md:3: 'figure_format' must be svg or png" in result.stderr
+
+
+def test_a_live_widget_shown_on_its_own_is_left_out_with_a_warning(tmp_path: Path) -> None:
+    text = notebook(
+        new_code_cell("import ipywidgets as widgets\nwidgets.IntSlider(3, description='n')"),
+    )
+    src = write_files(tmp_path / "src", {"content/posts/w.ipynb": text})
+    result = build_site(src, tmp_path / "site")
+    assert result.returncode == 0, result.stderr
+    line = json_line(text, "import ipywidgets")
+    assert (
+        f"content/posts/w.ipynb:{line}: warning: cell 1, line 1: this cell displays an IntSlider"
+        in result.stderr
+    ), result.stderr
