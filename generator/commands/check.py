@@ -5,7 +5,9 @@ come from the compute cache), then checks what a build does not: internal links
 and anchors, images, empty link text, headings that skip levels, images without
 alt text and charts without a caption. Positions are lines of the .md file.
 Errors (broken links, missing images) fail the check; ``--strict`` fails on
-warnings too. Fast enough for a pre-commit hook: nothing is computed or written.
+warnings too. Cells with no cached results (never built, or edited since) are a warning
+naming the first changed cell: their outputs and charts go unchecked. Fast enough for a
+pre-commit hook: nothing is computed or written.
 """
 
 from __future__ import annotations
@@ -82,7 +84,7 @@ def check_site(source: Path, *, drafts: bool = False) -> list[Diagnostic]:
     config = load_config(root)
     posts = report.posts  # the build parsed them: not again
     site = Site(config, root, writer.files)
-    found = _without_consequences(report.diagnostics, posts)
+    found = [_not_run_yet(d) for d in _without_consequences(report.diagnostics, posts)]
     for post in posts:
         found.extend(check_post(post, site))
     return sorted(set(found))
@@ -101,6 +103,18 @@ def _without_consequences(diags: Sequence[Diagnostic], posts: Sequence[Post]) ->
         for d in diags
         if d.path not in spans or not any(a <= d.line <= b for a, b in spans[d.path])
     ]
+
+
+def _not_run_yet(diag: Diagnostic) -> Diagnostic:
+    """Cells that have not run (no build yet, or edited since) are not a broken site: the
+    check says their outputs and charts went unchecked (an error only with --strict)."""
+    if diag.code != FROZEN_MISSING:
+        return diag
+    message = (
+        "this cell and the ones after it have not run (no cached results): their outputs "
+        "and charts are not checked; run lessonpress build"
+    )
+    return Diagnostic(diag.path, diag.line, message, "warning", code=FROZEN_MISSING)
 
 
 @dataclass

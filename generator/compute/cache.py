@@ -235,6 +235,18 @@ def load(cache_dir: Path, rel: str, key: str) -> tuple[Status, dict[str, Any] | 
     return "fresh", entry
 
 
+def stored_cell_keys(cache_dir: Path, rel: str) -> list[str]:
+    """The cell keys of ``rel``'s entry, fresh or stale (none if unreadable): which cells
+    an entry was made from, to tell the author which cell changed since."""
+    try:
+        data = entry_path(cache_dir, rel).read_bytes()
+        entry = json.loads(data.partition(b"\n")[2])
+    except (OSError, ValueError):
+        return []
+    keys = entry.get("cell_keys") if isinstance(entry, dict) else None
+    return [str(k) for k in keys] if isinstance(keys, list) else []
+
+
 def remove_stale_temps(cache_dir: Path, older_than: float = 600.0) -> None:
     """Temp files left by a build killed mid-write (old enough not to be another build's)."""
     now = time.time()

@@ -63,7 +63,8 @@ def compute_posts(
             results[post.rel] = cached
             _say(progress, f"{post.rel}: cached")
         elif mode == "frozen":
-            line = post.cells[0].line
+            keys = cache.cell_keys(post, config, site_root, scan, env)
+            line = _first_changed(post, keys, cache_dir)
             diagnostics.append(
                 Diagnostic(post.rel, line, FROZEN_MISSING, code="compute-frozen-missing")
             )
@@ -88,6 +89,16 @@ def compute_posts(
             if not job.failed and cache_dir is not None:
                 cache.store(cache_dir, job.post.rel, job.key, _payload(job))
     return results, diagnostics
+
+
+def _first_changed(post: Post, keys: Sequence[str], cache_dir: Path | None) -> int:
+    """The line of the first cell that differs from the post's last cached run (its first
+    cell when nothing was cached): where the author's edit is."""
+    stored = cache.stored_cell_keys(cache_dir, post.rel) if cache_dir is not None else []
+    for cell, key, old in zip(post.cells, keys, [*stored, *[""] * len(keys)], strict=False):
+        if key != old:
+            return cell.line
+    return post.cells[0].line
 
 
 def _say(progress: Progress | None, message: str) -> None:
@@ -157,4 +168,5 @@ def _payload(job: Job) -> dict[str, Any]:
             for i, text in sorted(job.outputs.items())
         ],
         "datasets": job.wires,
+        "cell_keys": list(job.cell_keys),
     }

@@ -9,7 +9,7 @@ import pytest
 
 from generator.cli import main
 from generator.commands import check
-from tests.helpers import REPO_ROOT
+from tests.helpers import REPO_ROOT, build_site
 from tests.helpers import write_site as write_files
 
 LESSON = """\
@@ -179,12 +179,15 @@ def test_never_runs_cells_and_needs_the_cache(
         {"site.yml": "title: T\nbase_url: https://example.org/\n", "content/posts/a.md": post},
     )
     code, err, _ = _run(capsys, "--source", str(site))
-    assert code == 1
-    # Only the missing cache is reported, not the chart's missing dataset it leads to.
+    # Before any build: a note that the cells have not run, not a failure, and not the
+    # chart's missing dataset it leads to.
+    assert code == 0
     assert err == [
-        "content/posts/a.md:7: no cached results (stale or missing); run a normal build",
-        "check failed: 1 error(s), 0 warning(s)",
+        "content/posts/a.md:7: warning: this cell and the ones after it have not run (no "
+        "cached results): their outputs and charts are not checked; run lessonpress build",
     ]
+    code, err, _ = _run(capsys, "--source", str(site), "--strict")
+    assert code == 1 and err[-1] == "check failed: 1 error(s), 0 warning(s)"
     assert not marker.exists()
 
 
@@ -198,3 +201,19 @@ def test_seed_post_empty_links_are_warned_with_their_lines(
         "content/posts/linear-regression.md:35: warning: link to https://www.sydney.edu.au/content/dam/students/documents/mathematics-learning-centre/introduction-to-differential-calculus.pdf has no text",
         "content/posts/linear-regression.md:82: warning: link to https://github.com/psymbio/learning_ml/tree/main/linear_regression has no text",
     ]
+
+
+def test_after_a_failed_build_check_points_at_the_edited_cell(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    post = "---\ntitle: A\n---\n\n```python {compute}\nx = 1\n```\n\n```python {compute}\ny = x + 1\n```\n"
+    site = write_files(
+        tmp_path / "src",
+        {"site.yml": "title: T\nbase_url: https://example.org/\n", "content/posts/a.md": post},
+    )
+    assert build_site(site, tmp_path / "out").returncode == 0
+    (site / "content/posts/a.md").write_text(post.replace("x + 1", "x + undefined"), "utf-8")
+    assert build_site(site, tmp_path / "out").returncode == 1  # NameError in the second cell
+    code, err, _ = _run(capsys, "--source", str(site))
+    assert code == 0
+    assert err[0].startswith("content/posts/a.md:10: warning: this cell and the ones after it")
