@@ -181,13 +181,7 @@ def _load(
         lines: dict[Path, int] = {}
         _key_lines(loader, node, (), first_line, lines, nested)
     except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + first_line if mark is not None else first_line
-        problem = exc.problem or str(exc)
-        tag = _TAG.search(problem)
-        if isinstance(exc, yaml.constructor.ConstructorError) and tag:
-            problem = f"unsupported tag '{tag.group(1)}' (only plain YAML is allowed)"
-        raise YamlProblem(line, f"invalid YAML: {problem}") from None
+        raise _marked_problem(exc, text, first_line) from None
     except yaml.reader.ReaderError as exc:
         raise _reader_problem(exc, text, first_line) from None
     except yaml.YAMLError as exc:
@@ -197,6 +191,32 @@ def _load(
     finally:
         loader.dispose()
     return data, lines
+
+
+def _marked_problem(exc: yaml.MarkedYAMLError, text: str, first_line: int) -> YamlProblem:
+    """PyYAML's error at the line an author must fix. A bracket or quote left open is
+    noticed lines later: it is reported where it opened ("while parsing a flow
+    sequence" has that mark), and the line is shown."""
+    mark = exc.problem_mark or exc.context_mark
+    line = mark.line + first_line if mark is not None else first_line
+    problem = exc.problem or str(exc)
+    tag = _TAG.search(problem)
+    if isinstance(exc, yaml.constructor.ConstructorError) and tag:
+        problem = f"unsupported tag '{tag.group(1)}' (only plain YAML is allowed)"
+    opened = exc.context_mark
+    if (
+        exc.context
+        and opened is not None
+        and exc.problem_mark is not None
+        and opened.line < exc.problem_mark.line
+        and exc.context.startswith("while ")
+    ):
+        construct = exc.context.removeprefix("while parsing ").removeprefix("while scanning ")
+        problem = f"{construct} opened here is never closed: {problem} on line {line}"
+        line = opened.line + first_line
+    lines = text.split("\n")
+    shown = lines[line - first_line].strip() if 0 <= line - first_line < len(lines) else ""
+    return YamlProblem(line, f"invalid YAML: {problem}" + (f"\n    {shown}" if shown else ""))
 
 
 def _key_lines(

@@ -42,6 +42,7 @@ PRELOADABLE = (
 PRELOAD_WHEN = {"torch._dynamo": ("torch", "optim"), "matplotlib.pyplot": ("matplotlib", "pyplot")}
 OUTPUT_LIMIT = 200_000  # bytes of stdout+stderr kept per cell
 STARTUP_TIMEOUT = 120.0  # seconds for a worker to fork and reach its first cell
+WHERE_GRACE = 1.0  # seconds a timed-out worker has to say which line it was running
 
 _BOOT = (
     "import sys; sys.path.insert(0, sys.argv[1]); import json; "
@@ -65,6 +66,7 @@ class Job:
     deadline: float | None = None
     cell: int | None = None
     timed_out: float | None = None
+    where: int | None = None  # the .md line a timed-out cell was running
     done: bool = False
     outputs: dict[int, str] = field(default_factory=dict)
     displays: dict[int, list[dict[str, str]]] = field(default_factory=dict)
@@ -350,6 +352,12 @@ class WorkerPool:
     def _message(self, job: Job, message: dict[str, Any]) -> None:
         kind = message.get("t")
         post = job.post
+        if job.timed_out is not None:  # only its last words count now
+            if kind == "where":
+                job.where = int(message["line"]) if message.get("line") else None
+                job.deadline = None
+                _kill(job)
+            return
         if kind == "cell" or kind == "beat":  # beat: an interact's frame is done
             job.cell = int(message["i"])
             job.deadline = time.monotonic() + _cell_timeout(post, self.config, job.cell)
@@ -374,12 +382,20 @@ class WorkerPool:
     def _check_deadlines(self) -> None:
         now = time.monotonic()
         for job in self.running.values():
-            if job.deadline is None or now < job.deadline or job.timed_out is not None:
+            if job.deadline is None or now < job.deadline:
                 continue
-            if job.cell is None:
-                job.timed_out = STARTUP_TIMEOUT
-            else:
-                job.timed_out = _cell_timeout(job.post, self.config, job.cell)
+            if job.timed_out is None:
+                # Ask the worker which line it is running (it answers "where"), then end it.
+                job.timed_out = (
+                    STARTUP_TIMEOUT
+                    if job.cell is None
+                    else _cell_timeout(job.post, self.config, job.cell)
+                )
+                job.deadline = now + WHERE_GRACE
+                if job.pid is not None and job.cell is not None:
+                    with contextlib.suppress(OSError):
+                        os.kill(job.pid, signal.SIGUSR1)
+                continue
             job.deadline = None
             _kill(job)
 
@@ -402,13 +418,26 @@ class WorkerPool:
             pass
         elif job.timed_out is not None:
             what = "cell" if job.cell is not None else "worker start"
-            self._fail(job, line, f"{what} timed out after {_seconds(job.timed_out)} s")
+            message = f"{what} timed out after {_seconds(job.timed_out)} s"
+            if job.where is not None:  # the line it was running when it was stopped
+                line = job.where
+                message += _quoted(post, line)
+            self._fail(job, line, message)
         elif not job.failed:
             self._fail(job, line, _death(job.exit_code))
         elapsed = time.monotonic() - job.started
         state = "failed" if job.failed else f"computed in {elapsed:.2f} s"
         if self.progress is not None:
             self.progress(f"{post.rel}: {state}")
+
+
+def _quoted(post: Post, line: int) -> str:
+    """``line`` of the post's cells, to show under a diagnostic (empty if not a cell's)."""
+    for cell in post.cells:
+        lines = cell.source.split("\n")
+        if cell.line <= line < cell.line + len(lines) and lines[line - cell.line].strip():
+            return f"\n    {lines[line - cell.line].strip()}"
+    return ""
 
 
 def _death(code: int | None) -> str:

@@ -32,7 +32,6 @@ import ast
 import builtins
 import contextlib
 import importlib
-import io
 import os
 import random
 import resource
@@ -40,13 +39,13 @@ import selectors
 import signal
 import socket
 import sys
-import threading
 import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 from generator.compute import datasets, frames, reaper, rich, sink
+from generator.compute.capture import Capture
 from generator.compute.wire import encode_frame, recv_frame
 
 JOB_ID_SIZE = 16
@@ -187,8 +186,9 @@ def worker_main(fd: int, zygote: int) -> int:
     rich.once_per_message("matplotlib.font_manager")  # a missing font is said once, not per glyph
     sock = socket.socket(fileno=fd)
     spec = recv_frame(sock)
+    _report_line_on_request(sock, str(spec["source"]))
     _limit_memory(int(spec["memory_limit"]))
-    capture = _Capture(int(spec["output_limit"]))
+    capture = Capture(int(spec["output_limit"]))
     runner = _Runner(spec, sock, capture)
     runner.run()
     sock.sendall(encode_frame({"t": "done", "datasets": runner.published}))
@@ -198,72 +198,27 @@ def worker_main(fd: int, zygote: int) -> int:
     return 0
 
 
-class _Capture:
-    """stdout and stderr of the worker and its children, per cell, bounded in size."""
+def _report_line_on_request(sock: socket.socket, filename: str) -> None:
+    """On SIGUSR1 (a cell ran out of time), say which line of the post is running: the
+    innermost frame of the post's own code, so a loop inside a function is found."""
 
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-        self.token = os.urandom(16).hex().encode()
-        read_end, self.write_end = os.pipe()
-        os.dup2(self.write_end, 1)
-        os.dup2(self.write_end, 2)
-        # Line-buffered text streams on the pipe: print() and C-level writes interleave.
-        self.out, self.err = (
-            io.TextIOWrapper(
-                io.BufferedWriter(io.FileIO(fd, "w", closefd=False)),
-                encoding="utf-8",
-                errors="backslashreplace",
-                line_buffering=True,
-            )
-            for fd in (1, 2)
-        )
-        sys.stdout, sys.stderr = self.out, self.err
-        self.lock = threading.Lock()
-        self.kept = bytearray()
-        self.dropped = 0
-        self.cells: list[bytes] = []
-        self.cell_ended = threading.Condition(self.lock)
-        threading.Thread(target=self._read, args=(read_end,), daemon=True).start()
+    def where(signum: int, frame: Any) -> None:
+        line = None
+        while frame is not None:
+            if frame.f_code.co_filename == filename:
+                line = frame.f_lineno
+                break
+            frame = frame.f_back
+        with contextlib.suppress(OSError):
+            sock.sendall(encode_frame({"t": "where", "line": line}))
 
-    def _add(self, data: bytes) -> None:
-        room = max(0, self.limit - len(self.kept))
-        self.kept += data[:room]
-        self.dropped += max(0, len(data) - room)
-
-    def _read(self, fd: int) -> None:
-        pending = b""
-        keep = len(self.token) - 1
-        while chunk := os.read(fd, 1 << 16):
-            pending += chunk
-            with self.lock:
-                while (at := pending.find(self.token)) >= 0:
-                    self._add(pending[:at])
-                    pending = pending[at + len(self.token) :]
-                    note = f"\n[output truncated: {self.dropped:,} more bytes]\n"
-                    self.cells.append(bytes(self.kept) + (note.encode() if self.dropped else b""))
-                    self.kept, self.dropped = bytearray(), 0
-                    self.cell_ended.notify_all()
-                if len(pending) > keep:
-                    self._add(pending[:-keep])
-                    pending = pending[-keep:]
-
-    def end_cell(self) -> str:
-        for stream in (self.out, self.err):
-            with contextlib.suppress(Exception):
-                stream.flush()
-        with self.lock:
-            wanted = len(self.cells) + 1
-        os.write(self.write_end, self.token)  # outside the lock: the reader needs it to drain
-        with self.lock:
-            self.cell_ended.wait_for(lambda: len(self.cells) >= wanted, timeout=10)
-            text = self.cells[-1] if len(self.cells) >= wanted else bytes(self.kept)
-        return text.decode("utf-8", errors="replace")
+    signal.signal(signal.SIGUSR1, where)
 
 
 class _Runner:
     """Runs one post's cells top to bottom in one namespace."""
 
-    def __init__(self, spec: dict[str, Any], sock: socket.socket, capture: _Capture) -> None:
+    def __init__(self, spec: dict[str, Any], sock: socket.socket, capture: Capture) -> None:
         self.spec = spec
         self.sock = sock
         self.capture = capture

@@ -370,6 +370,10 @@ def wait(k):
 """
     result, _ = build(tmp_path, {"content/posts/hangs.md": post})
     assert result.returncode == 1
-    assert "content/posts/hangs.md:6: cell timed out after 2 s" in result.stderr, result.stderr
+    # The worker was waiting for its frames, in the interact call: that line is named.
+    assert (
+        "content/posts/hangs.md:9: cell timed out after 2 s\n    @interact(k=(0, 3))"
+        in result.stderr
+    ), result.stderr
     pid = int((tmp_path / "src/content/posts/hung.pid").read_text())
     assert not Path(f"/proc/{pid}").exists() or " Z " in Path(f"/proc/{pid}/stat").read_text()

@@ -17,7 +17,7 @@ from generator.compute.datasets import dataset_to_json
 from generator.compute.run import compute_posts
 from generator.errors import Diagnostic
 from generator.model import CellOptions, ComputeResult, Post, SiteConfig
-from tests.helpers import REPO_ROOT, line_of, write_post
+from tests.helpers import REPO_ROOT, build_site, line_of, write_files, write_post
 
 CONFIG = SiteConfig(timeout=20)
 
@@ -173,7 +173,11 @@ def test_segfault_fails_only_its_post(site) -> None:  # type: ignore[no-untyped-
 def test_timeout_kills_worker_and_its_children(site) -> None:  # type: ignore[no-untyped-def]
     posts, _, diags, marker, _ = site
     [error] = errors_for(diags, posts["loops"])
-    assert (error.line, error.message) == (posts["loops"].cells[1].line, "cell timed out after 1 s")
+    # Reported at the line that was running when the worker was stopped, shown.
+    assert (error.line, error.message) == (
+        posts["loops"].cells[1].line,
+        "cell timed out after 1 s\n    while True:",
+    )
     pid = int(marker.read_text())
     assert not _alive(pid), "the cell's `sleep 1000` outlived the build"
 
@@ -402,3 +406,18 @@ def test_a_worker_socket_reported_after_its_exit_drained_it_is_ignored(tmp_path:
     assert job.sock is None  # as _drain leaves it
     pool._read_job(job)
     assert (job.buffer, job.done, job.failed) == (bytearray(), False, False)
+
+
+def test_a_timeout_names_the_line_running_inside_a_function(tmp_path: Path) -> None:
+    post = (
+        "---\ntitle: Slow\n---\n\n```python {compute}\nimport time\n\n"
+        "def train(steps):\n    for step in range(steps):\n        time.sleep(0.5)\n```\n\n"
+        "```python {compute timeout=1}\nprint('start')\ntrain(100)\n```\n"
+    )
+    site = write_files(tmp_path / "src", {"content/posts/slow.md": post})
+    result = build_site(site, tmp_path / "out")
+    assert result.returncode == 1
+    line = post.split("\n").index("        time.sleep(0.5)") + 1
+    assert f"content/posts/slow.md:{line}: cell timed out after 1 s\n    time.sleep(0.5)" in (
+        result.stderr
+    ), result.stderr
