@@ -46,6 +46,7 @@ from typing import Any
 
 from generator.compute import datasets, frames, reaper, rich, sink
 from generator.compute.capture import Capture
+from generator.compute.tracebacks import call_chain, raised_in
 from generator.compute.wire import encode_frame, recv_frame
 
 JOB_ID_SIZE = 16
@@ -361,9 +362,19 @@ class _Runner:
                 message += f" (the worker's memory limit is {limit} MB)"
             deeper = [f for f in (frames[ours[-1] + 1 :] if ours else []) if not _ours(f.filename)]
             if ours and deeper and deeper[-1].filename != self.filename:
-                where = _short_path(deeper[-1].filename, str(self.spec["site_root"]))
-                message += f" (raised in {where}:{deeper[-1].lineno})"
-        return at, self._quote(message, at)
+                message += f" (raised in {raised_in(deeper[-1], str(self.spec['site_root']))})"
+        return at, self._quote(message, at) + call_chain(
+            frames, self.filename, self.rel, str(self.spec["site_root"]), self._code_at
+        )
+
+    def _code_at(self, line: int) -> str:
+        """The post's code at ``line``, from its cells."""
+        for cell in self.spec["cells"]:
+            offset = line - int(cell["line"])
+            lines = str(cell["source"]).split("\n")
+            if 0 <= offset < len(lines):
+                return lines[offset]
+        return ""
 
     def _quote(self, message: str, at: int) -> str:
         lines = str(self.cell["source"]).splitlines()
@@ -427,12 +438,6 @@ def _live_widget(name: str) -> str:
 
 def _ours(filename: str) -> bool:
     return _PACKAGE in Path(filename).parents
-
-
-def _short_path(path: str, site_root: str) -> str:
-    with contextlib.suppress(ValueError):
-        return Path(path).relative_to(site_root).as_posix()
-    return path
 
 
 def _seed(seed: int, modules: list[str], threads: int) -> None:

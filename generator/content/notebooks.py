@@ -137,11 +137,18 @@ def read_notebook(text: str, rel: str, diags: Diagnostics) -> NotebookText | Non
 
 
 def in_cell(diagnostic: Diagnostic, cells: Sequence[NotebookCell]) -> Diagnostic:
-    """``diagnostic`` with the cell and the line in it named before its message."""
+    """``diagnostic`` with the cell and the line in it named before its message (and
+    after each line of its call chain that points into the notebook)."""
     found = where(cells, diagnostic.line) if diagnostic.line > 0 else None
     if found is None:
         return diagnostic
-    return replace(diagnostic, message=f"{found}: {diagnostic.message}")
+    chain = re.compile(rf"^(\s+{re.escape(diagnostic.path)}:(\d+)), in ", re.M)
+
+    def placed(match: re.Match[str]) -> str:
+        cell = where(cells, int(match.group(2)))
+        return f"{match.group(1)} ({cell}), in " if cell else match.group(0)
+
+    return replace(diagnostic, message=f"{found}: {chain.sub(placed, diagnostic.message)}")
 
 
 def where(cells: Sequence[NotebookCell], line: int) -> str | None:

@@ -421,3 +421,65 @@ def test_a_timeout_names_the_line_running_inside_a_function(tmp_path: Path) -> N
     assert f"content/posts/slow.md:{line}: cell timed out after 1 s\n    time.sleep(0.5)" in (
         result.stderr
     ), result.stderr
+
+
+CHAIN_POST = """---
+title: Means
+---
+
+```python {compute}
+import numpy as np
+
+def mean(values):
+    return sum(values) / len(values)
+
+def report(groups):
+    return [mean(g) for g in groups]
+```
+
+```python {compute}
+print(report([[1, 2], []]))
+```
+"""
+
+
+def test_an_error_inside_functions_shows_the_authors_call_chain(tmp_path: Path) -> None:
+    site = write_files(tmp_path / "src", {"content/posts/means.md": CHAIN_POST})
+    result = build_site(site, tmp_path / "out")
+    assert result.returncode == 1
+    lines = CHAIN_POST.split("\n")
+    at = {text.strip(): n for n, text in enumerate(lines, start=1)}
+    p = "content/posts/means.md"
+    assert (
+        f"{p}:{at['return sum(values) / len(values)']}: ZeroDivisionError: division by zero\n"
+        "  the call chain, outermost first:\n"
+        f"      {p}:{at['print(report([[1, 2], []]))']}, in the cell: print(report([[1, 2], []]))\n"
+        f"      {p}:{at['return [mean(g) for g in groups]']}, in report(): "
+        "return [mean(g) for g in groups]\n"
+        f"      {p}:{at['return sum(values) / len(values)']}, in mean(): "
+        "return sum(values) / len(values)\n"
+    ) in result.stderr, result.stderr
+    assert "Traceback" not in result.stderr
+
+
+def test_library_frames_are_folded_in_the_call_chain(tmp_path: Path) -> None:
+    post = """---
+title: Inverse
+---
+
+```python {compute}
+import numpy as np
+
+def inverse(m):
+    return np.linalg.inv(m)
+
+inverse(np.zeros((2, 2)))
+```
+"""
+    result = build_site(
+        write_files(tmp_path / "src", {"content/posts/inv.md": post}), tmp_path / "out"
+    )
+    assert result.returncode == 1
+    assert "LinAlgError: Singular matrix" in result.stderr
+    assert "in inverse(): return np.linalg.inv(m)\n      ... " in result.stderr
+    assert "frames in numpy" in result.stderr and "site-packages" not in result.stderr

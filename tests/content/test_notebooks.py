@@ -307,3 +307,20 @@ def test_dollars_with_spaces_inside_are_math_in_a_notebook_as_in_jupyter(tmp_pat
     page = (out / "posts/spaced/index.html").read_text(encoding="utf-8")
     assert page.count('<math display="inline"') == 2 and "$y" not in page
     assert "costs $5 and $10." in page
+
+
+def test_a_call_chain_names_the_notebooks_cells(tmp_path: Path) -> None:
+    from nbformat.v4 import new_code_cell as code
+
+    text = notebook(
+        new_markdown_cell("# Chain"),
+        code("def ratio(a, b):\n    return a / b"),
+        code("print('start')\nratio(1, 0)"),
+    )
+    result, _ = build(tmp_path, {"content/posts/chain.ipynb": text})
+    assert result.returncode == 1
+    inner, outer = json_line(text, "return a / b"), json_line(text, "ratio(1, 0)")
+    p = "content/posts/chain.ipynb"
+    assert f"{p}:{inner}: cell 2, line 2: ZeroDivisionError: division by zero" in result.stderr
+    assert f"      {p}:{outer} (cell 3, line 2), in the cell: ratio(1, 0)\n" in result.stderr
+    assert f"      {p}:{inner} (cell 2, line 2), in ratio(): return a / b" in result.stderr
