@@ -1,4 +1,4 @@
-"""Command line: ``lessonpress build|serve|new|check``.
+"""Command line: ``lessonpress build|serve|init|new|check``.
 
 Parses arguments and hands them to the command's module in ``generator/commands/``.
 Exit codes: 0 built, 1 content errors (all reported), 2 usage error, 128 + the signal
@@ -78,6 +78,10 @@ def make_parser() -> argparse.ArgumentParser:
     serve.add_argument("--open", action="store_true", help="open the site in a web browser")
     serve.add_argument("-j", "--jobs", type=_jobs, default=None, help="posts computed in parallel")
     serve.add_argument("--drafts", action="store_true", help="include drafts")
+
+    init = commands.add_parser("init", help="start a new site in a folder (with a first lesson)")
+    init.add_argument("folder", type=Path, help="the new site's folder (new or empty)")
+    init.add_argument("--title", default=None, help="the site's title (default: the folder's name)")
 
     new = commands.add_parser("new", help="write a new lesson with a starter cell and chart")
     new.add_argument("title", help="the lesson's title")
@@ -241,6 +245,10 @@ def _dispatch(args: argparse.Namespace) -> int:
         from generator.commands import serve
 
         return serve.run(args)
+    if args.command == "init":
+        from generator.commands import init
+
+        return init.run(args)
     if args.command == "new":
         from generator.commands import new as scaffold
 

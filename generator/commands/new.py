@@ -128,7 +128,7 @@ def notebook_text(title: str, tags: list[str], date: dt.date) -> str:
     return text + "\n"
 
 
-def _today() -> dt.date:
+def today() -> dt.date:
     value = os.environ.get("SOURCE_DATE_EPOCH", "")
     if value.isdigit():
         return dt.datetime.fromtimestamp(int(value), dt.UTC).date()
@@ -152,7 +152,7 @@ def run(args: argparse.Namespace) -> int:
         print("lessonpress: error: the title needs letters or digits", file=sys.stderr)
         return 2
     tags = [t.strip() for t in str(args.tags).split(",") if t.strip()]
-    date = args.date or _today()
+    date = args.date or today()
     notebook = bool(getattr(args, "notebook", False))
     path = target_path(source, slug, date, ".ipynb" if notebook else ".md")
     shown = path.relative_to(source).as_posix()
