@@ -186,13 +186,15 @@
     });
   }
 
-  function retheme() {
+  // mode "none": redraw at once, without animating (printing reads the canvas right after).
+  function retheme(mode) {
     for (const state of states.values()) {
       state.chart.options = themedOptions(state);
       paintDatasets(state, state.chart.data.datasets);
-      state.chart.update(); // a full update re-resolves the cached element colours
+      state.chart.update(mode === "none" ? "none" : undefined); // re-resolves cached colours
     }
   }
+  ns.retheme = retheme;
 
   // -- a figure ----------------------------------------------------------------
 
@@ -277,9 +279,9 @@
     );
     ns.ready = Promise.all(figures.map((f) => draw(f).catch((error) => fail(f, error)))).then(() => charts);
     const scheme = window.matchMedia && window.matchMedia("(prefers-color-scheme: dark)");
-    if (scheme && scheme.addEventListener) scheme.addEventListener("change", retheme);
+    if (scheme && scheme.addEventListener) scheme.addEventListener("change", () => retheme());
     // Sites with a theme switch flip a class or data-theme on <html>.
-    new MutationObserver(retheme).observe(document.documentElement, {
+    new MutationObserver(() => retheme()).observe(document.documentElement, {
       attributes: true,
       attributeFilter: ["class", "data-theme"],
     });

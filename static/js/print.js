@@ -4,8 +4,17 @@
   "use strict";
   var CLASS = "lp-print-image";
 
+  // Paper is white: charts are redrawn in the light palette (charts.css, :root.lp-print)
+  // before their images are taken, and in the screen's palette again afterwards.
+  function retheme(printing) {
+    document.documentElement.classList.toggle("lp-print", printing);
+    var charts = window.lessonpress;
+    if (charts && typeof charts.retheme === "function") charts.retheme("none");
+  }
+
   function swapIn() {
     swapOut();
+    retheme(true);
     var canvases = document.querySelectorAll("canvas");
     for (var i = 0; i < canvases.length; i++) {
       var canvas = canvases[i];
@@ -26,6 +35,7 @@
   }
 
   function swapOut() {
+    if (document.documentElement.classList.contains("lp-print")) retheme(false);
     var images = document.querySelectorAll("img." + CLASS);
     for (var i = 0; i < images.length; i++) images[i].remove();
     var canvases = document.querySelectorAll("canvas.lp-print-replaced");

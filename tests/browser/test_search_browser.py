@@ -155,3 +155,43 @@ def test_print_shows_charts_as_images_without_controls(
     assert page.locator("img.lp-print-image").count() == 0
     assert page.locator(".lp-chart canvas").first.is_visible()
     assert_no_browser_errors(browser_log)
+
+
+def test_printing_from_a_dark_screen_uses_the_light_palette(
+    tmp_path: Path, serve_dir: Any, page: Any, browser_log: BrowserLog
+) -> None:
+    base = serve_dir(_site(tmp_path), "/")
+    page.emulate_media(color_scheme="dark")
+    page.goto(base + "posts/beta/")
+    page.wait_for_function(
+        "() => window.lessonpress && window.lessonpress.charts"
+        " && Object.keys(window.lessonpress.charts).length && window.lessonpressPrint"
+    )
+    text_colour = "() => Object.values(window.lessonpress.charts)[0].options.color"
+    assert page.evaluate(text_colour) == "#e4e8ee"  # the dark palette on screen
+    page.emulate_media(media="print", color_scheme="dark")
+    page.evaluate("window.dispatchEvent(new Event('beforeprint'))")
+    assert page.evaluate(text_colour) == "#1d232b"  # paper: the light one, in the image too
+    body = page.evaluate("getComputedStyle(document.body).color")
+    assert body == "rgb(0, 0, 0)"
+    page.emulate_media(media="screen", color_scheme="dark")  # back on screen, as browsers do
+    page.evaluate("window.dispatchEvent(new Event('afterprint'))")
+    assert page.evaluate(text_colour) == "#e4e8ee"
+    assert_no_browser_errors(browser_log)
+
+
+def test_code_prints_dark_on_light_from_a_dark_screen(
+    page: Any, serve_dir: Any, example_site: Path
+) -> None:
+    page.emulate_media(media="print", color_scheme="dark")
+    page.goto(serve_dir(example_site) + "posts/least-squares-tutorial/")
+    colours = page.evaluate(
+        """() => [...document.querySelectorAll('.highlight pre span')].slice(0, 40)
+            .map((s) => getComputedStyle(s).color)"""
+    )
+
+    def luminance(rgb: str) -> float:
+        r, g, b = (int(v) for v in rgb[rgb.index("(") + 1 : rgb.index(")")].split(",")[:3])
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b
+
+    assert colours and max(luminance(c) for c in colours) < 160, colours  # no near-white ink
