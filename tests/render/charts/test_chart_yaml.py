@@ -64,7 +64,7 @@ CASES = {
         9,
         "invalid YAML in chart: cannot read 'x' as float",
     ),
-    "syntax": ("type: line\ndata: [1, 2\n", 10, "invalid YAML in chart:"),
+    "syntax": ("type: line\ndata: [1, 2\n", 9, "invalid YAML in chart:"),  # the [ that opens
 }
 
 

@@ -161,7 +161,7 @@ def test_invalid_yaml_reports_the_md_line(tmp_path: Path) -> None:
     result = render(tmp_path, "type: line\ndata: points\nx: [1, 2\ny: y\n")
     assert len(result.diagnostics) == 1
     d = result.diagnostics[0]
-    assert (d.path, d.line) == (REL, 23)
+    assert (d.path, d.line) == (REL, 22)  # where the unclosed [ opened
     assert d.message.startswith("invalid YAML in chart:")
 
 
