@@ -51,3 +51,24 @@ def test_site_opened_from_disk_draws_the_seed_chart(
     page.goto((out / "posts" / "linear-regression" / "index.html").as_uri())
     check_seed_chart(page)
     browser_log.assert_clean()
+
+
+def test_the_seed_chart_stays_readable_in_the_dark(
+    tmp_path: Path, page: Any, browser_log: BrowserLog, serve_dir: Any
+) -> None:
+    import io
+
+    from PIL import Image
+
+    out = seed_site(tmp_path, "https://example.org/")
+    page.emulate_media(color_scheme="dark")
+    page.goto(serve_dir(out) + "posts/linear-regression/")
+    check_seed_chart(page)
+    page.wait_for_timeout(1200)  # Chart.js animates for about a second
+    canvas = page.locator("#cropYieldChart")
+    shot = Image.open(io.BytesIO(canvas.screenshot())).convert("L")
+    darkest, lightest = shot.getextrema()
+    # Its black line and grey labels on a white card of its own: contrast, not 1.17:1.
+    assert lightest >= 250 and darkest <= 40, (darkest, lightest)
+    assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(20, 23, 28)"
+    browser_log.assert_clean()
