@@ -28,7 +28,7 @@ from generator.render.memo import RenderMemo
 from generator.render.pages import Renderer
 from generator.render.rendered import RenderedPost, TocEntry
 
-CACHE_FORMAT = 10  # bump when RenderedPost or the HTML of a body changes
+CACHE_FORMAT = 11  # bump when RenderedPost or the HTML of a body changes
 
 
 def data_files_digest(root: Path) -> str:

@@ -217,11 +217,27 @@
     const shown = cellText(currentValue(state));
     if (state.output) state.output.textContent = shown;
     if (state.input) {
+      const unit = state.input.dataset.unit;
       state.input.value = String(index);
-      state.input.setAttribute("aria-valuetext", shown);
+      state.input.setAttribute("aria-valuetext", unit ? `${shown} ${unit}` : shown);
     }
     if (state.readout) state.readout.textContent = readoutText(state);
     state.cfg.tables.forEach((spec) => renderTable(state, spec));
+  }
+
+  // One announcement per change: the moved slider says its value itself; the readout of
+  // its chart (what the value does) is said once here, not by every chart kept in sync.
+  function announce(state) {
+    if (!state.readout) return;
+    let region = document.getElementById("lp-announcer");
+    if (!region) {
+      region = document.createElement("div");
+      region.id = "lp-announcer";
+      region.className = "lp-visually-hidden";
+      region.setAttribute("aria-live", "polite");
+      document.body.appendChild(region);
+    }
+    region.textContent = state.readout.textContent;
   }
 
   function syncOthers(state) {
@@ -253,6 +269,7 @@
       state.input.addEventListener("input", () => {
         setIndex(state, Number(state.input.value));
         syncOthers(state);
+        announce(state);
       });
     }
     states.set(figure, state);

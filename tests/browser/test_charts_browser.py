@@ -502,3 +502,49 @@ def test_page_opened_from_disk_draws_its_inline_charts(
         p for p in browser_log.problems() if "big.json" not in p and "#big-chart" not in p
     ]
     assert not unexpected, unexpected
+
+
+LIVE_CHANGES = """() => {
+  window.lpSaid = [];
+  const live = (el) => {
+    for (let e = el; e && e.nodeType === 1; e = e.parentElement) {
+      const mode = e.getAttribute('aria-live');
+      if (mode === 'off') return null;
+      if (mode === 'polite' || mode === 'assertive') return e;
+      if (e.tagName === 'OUTPUT' || ['status', 'alert', 'log'].includes(e.getAttribute('role'))) return e;
+    }
+    return null;
+  };
+  new MutationObserver((records) => {
+    for (const r of records) {
+      const region = live(r.target.nodeType === 1 ? r.target : r.target.parentElement);
+      if (region && !window.lpSaid.includes(region)) window.lpSaid.push(region);
+    }
+  }).observe(document.body, {subtree: true, childList: true, characterData: true});
+}"""
+
+
+def test_a_synced_slider_is_announced_once_with_its_unit_and_a_spoken_name(
+    page: Any, serve_dir: Callable[..., str], example_site: Path, browser_log: BrowserLog
+) -> None:
+    page.goto(serve_dir(example_site) + "posts/linear-regression-interactive/")
+    page.wait_for_function("() => window.lessonpress && window.lessonpress.ready")
+    page.evaluate("() => window.lessonpress.ready")
+    page.evaluate(LIVE_CHANGES)
+    fit = page.locator("#fit-chart input[type=range]")
+    fit.focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function("() => document.querySelector('#lp-announcer')?.textContent")
+    regions = page.evaluate("() => window.lpSaid.map((e) => e.id || e.tagName)")
+    assert regions == ["lp-announcer"], regions  # not once per synced chart and output
+    mse = page.locator("#mse-chart input[type=range]")
+    assert mse.input_value() == fit.input_value()  # still in sync
+    said = page.locator("#lp-announcer").inner_text()
+    assert said == page.locator("#fit-chart .lp-chart-readout").inner_text()
+    tangent = page.locator("#tangent-chart input[type=range]")
+    assert str(tangent.get_attribute("aria-valuetext")).endswith(" tonnes")
+    tangent.focus()
+    page.keyboard.press("ArrowRight")
+    assert str(tangent.get_attribute("aria-valuetext")).endswith(" tonnes")
+    assert page.get_by_label("Learning rate η").count() >= 1  # not a bare "η"
+    browser_log.assert_clean()

@@ -8,6 +8,7 @@ Knows nothing of datasets' origins or of Markdown.
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping, Sequence
 from html import escape
 from typing import Any
@@ -46,10 +47,7 @@ def figure_html(
     if control:
         lines += _slider(fig_id, spec, control, index)
     if cfg["readout"]:
-        lines.append(
-            f'<p class="lp-chart-readout" id="{fig_id}-readout" aria-live="polite">'
-            f"{escape(readout_now)}</p>"
-        )
+        lines.append(f'<p class="lp-chart-readout" id="{fig_id}-readout">{escape(readout_now)}</p>')
     label = escape(canvas_label(spec, bound))
     lines += [
         f'<div class="lp-chart-canvas"{_size_style(spec)}>',
@@ -82,16 +80,27 @@ def _caption(spec: ChartSpec) -> list[str]:
 
 def _slider(fig_id: str, spec: ChartSpec, control: Mapping[str, Any], index: int) -> list[str]:
     values = control["values"]
-    now = escape(cell_text(values[index]))
+    now = cell_text(values[index])
     label = escape(spec.control_label or control["param"])
+    unit = control_unit(spec.control_label or "")
+    spoken = escape(f"{now} {unit}" if unit else now)
+    # The slider says its value (with the unit) itself; the <output> beside it is for eyes
+    # (an <output> is a live region by default: it would say it again, once per chart).
     return [
         '<div class="lp-chart-control">',
         f'<label for="{fig_id}-control">{label}</label>',
         f'<input type="range" id="{fig_id}-control" min="0" max="{len(values) - 1}" step="1" '
-        f'value="{index}" aria-valuetext="{now}">',
-        f'<output for="{fig_id}-control" id="{fig_id}-value">{now}</output>',
+        f'value="{index}" aria-valuetext="{spoken}" data-unit="{escape(unit)}">',
+        f'<output for="{fig_id}-control" id="{fig_id}-value" aria-live="off">'
+        f"{escape(now)}</output>",
         "</div>",
     ]
+
+
+def control_unit(label: str) -> str:
+    """The unit a slider's label gives in parentheses: ``Fertilizer used (tonnes)``."""
+    found = re.search(r"\(([^()]{1,24})\)\s*$", label)
+    return found.group(1).strip() if found else ""
 
 
 def _size_style(spec: ChartSpec) -> str:
