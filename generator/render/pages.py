@@ -251,6 +251,9 @@ class Renderer:
                 ],
                 has_charts=bool(post.charts),
                 uses_charts=bool(post.charts) or _draws_charts(rendered.html),
+                # A hand-written embed calls Chart while the page is read: Chart.js must be
+                # there first. Pages with only ```chart blocks load it deferred.
+                charts_inline=_INLINE_SCRIPT.search(rendered.html) is not None,
                 uses_embeds='class="lp-embed"' in rendered.html,
                 uses_interact='class="lp-interact"' in rendered.html,
                 chart_image=chart_image(rendered),
@@ -474,6 +477,8 @@ class _Page:
 
 
 _CANVAS_OR_SCRIPT = re.compile(r"<(?:canvas|script)\b", re.I)
+# A script that runs as the page is read (not a chart block's JSON config).
+_INLINE_SCRIPT = re.compile(r"<script\b(?![^>]*\btype=[\"']?application/json)", re.I)
 
 
 def _draws_charts(html: str) -> bool:
