@@ -39,6 +39,8 @@ class SiteConfig:
     inline_data_limit: int = 50_000
     # Frames an ipywidgets interact may precompute; a larger grid is thinned to fit.
     interact_frames: int = 300
+    # ``lessonpress check`` warnings a site accepts, by file: path -> kinds ("link-text"...)
+    check_allow: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     # Heap limit of each compute worker in MiB (None: a share of the machine's memory).
     compute_memory_mb: int | None = None
     # Markdown dialect of every post: "commonmark", "kramdown", or "" (by where a post

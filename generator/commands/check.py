@@ -5,9 +5,12 @@ come from the compute cache), then checks what a build does not: internal links
 and anchors, images, empty link text, headings that skip levels, images without
 alt text and charts without a caption. Positions are lines of the .md file.
 Errors (broken links, missing images) fail the check; ``--strict`` fails on
-warnings too. Cells with no cached results (never built, or edited since) are a warning
-naming the first changed cell: their outputs and charts go unchecked. Fast enough for a
-pre-commit hook: nothing is computed or written.
+warnings too. Each kind of warning has a code (``check-link-text``, ``check-heading``,
+``check-chart-caption``, ``check-image-alt``, ``check-figure-alt``); ``check: {allow:
+{path: [link-text, ...]}}`` in site.yml accepts some kinds in some files. Cells with no
+cached results (never built, or edited since) are a warning naming the first changed
+cell: their outputs and charts go unchecked. Fast enough for a pre-commit hook: nothing
+is computed or written.
 """
 
 from __future__ import annotations
@@ -50,7 +53,7 @@ def run(args: argparse.Namespace) -> int:
         return 2
     found = check_site(source, drafts=args.drafts)
     if args.strict:
-        found = [Diagnostic(d.path, d.line, d.message, "error", code="check") for d in found]
+        found = [Diagnostic(d.path, d.line, d.message, "error", code=d.code) for d in found]
     quiet = bool(getattr(args, "quiet", False))
     form: Literal["text", "json"] = getattr(args, "diagnostics", "text")
     print_diagnostics(found, quiet=quiet and not args.strict, form=form)
@@ -87,7 +90,18 @@ def check_site(source: Path, *, drafts: bool = False) -> list[Diagnostic]:
     found = [_not_run_yet(d) for d in _without_consequences(report.diagnostics, posts)]
     for post in posts:
         found.extend(check_post(post, site))
-    return sorted(set(found))
+    return sorted(set(_allowed_out(found, config)))
+
+
+def _allowed_out(found: Sequence[Diagnostic], config: SiteConfig) -> list[Diagnostic]:
+    """Warnings the site accepts, by file and kind (``check: {allow: {path: [kinds]}}`` in
+    site.yml: a post kept as it was written, say), are not reported. Errors always are."""
+    allow = config.check_allow
+    return [
+        d
+        for d in found
+        if d.is_error or not any(d.code == f"check-{kind}" for kind in allow.get(d.path, ()))
+    ]
 
 
 def _without_consequences(diags: Sequence[Diagnostic], posts: Sequence[Post]) -> list[Diagnostic]:
@@ -211,7 +225,7 @@ def scan_source(post: Post) -> Scan:
                         f"heading level skips from h{level} to h{heading} "
                         f"(use {'#' * (level + 1)} here)",
                         "warning",
-                        code="check",
+                        code="check-heading",
                     )
                 )
             level = heading
@@ -243,7 +257,11 @@ def _scan_markdown(line: str, number: int, post: Post, scan: Scan) -> None:
             if kind == "link" and not label.strip():
                 scan.diagnostics.append(
                     Diagnostic(
-                        post.rel, number, f"link to {url} has no text", "warning", code="check"
+                        post.rel,
+                        number,
+                        f"link to {url} has no text",
+                        "warning",
+                        code="check-link-text",
                     )
                 )
             if kind == "link" and "[" in label:
@@ -277,7 +295,7 @@ def _scan_html(line: str, number: int, post: Post, scan: Scan) -> None:
                         number,
                         f"link to {attrs['href']} has no text",
                         "warning",
-                        code="check",
+                        code="check-link-text",
                     )
                 )
         elif name == "canvas" and not _in_captioned_figure(
@@ -289,7 +307,7 @@ def _scan_html(line: str, number: int, post: Post, scan: Scan) -> None:
                     number,
                     "chart has no caption (wrap the canvas in <figure> with a <figcaption>)",
                     "warning",
-                    code="check",
+                    code="check-chart-caption",
                 )
             )
 
@@ -319,7 +337,7 @@ def _chart_captions(post: Post) -> list[Diagnostic]:
                     block.line - 1,
                     "chart has no caption (add `caption:` or `title:`)",
                     "warning",
-                    code="check",
+                    code="check-chart-caption",
                 )
             )
     return found
@@ -346,7 +364,7 @@ def _untitled_figures(post: Post, site: Site) -> list[Diagnostic]:
             "a figure this cell draws has no title, so no alt text: give it one "
             "(ax.set_title or fig.suptitle) that says what it shows",
             "warning",
-            code="check",
+            code="check-figure-alt",
         )
         for found in _FIGURE.finditer(page)
     ]
@@ -360,12 +378,16 @@ def _check_ref(ref: Ref, post: Post, site: Site) -> list[Diagnostic]:
     if ref.kind == "image" and not (ref.text or "").strip():
         found.append(
             Diagnostic(
-                post.rel, ref.line, f"image {ref.url} has no alt text", "warning", code="check"
+                post.rel,
+                ref.line,
+                f"image {ref.url} has no alt text",
+                "warning",
+                code="check-image-alt",
             )
         )
     problem = _broken(ref, post, site)
     if problem:
-        found.append(Diagnostic(post.rel, ref.line, problem, code="check"))
+        found.append(Diagnostic(post.rel, ref.line, problem, code="check-link"))
     return found
 
 

@@ -57,6 +57,32 @@ def _permalink(value: Any) -> str:
     return text
 
 
+CHECK_KINDS = ("link-text", "heading", "chart-caption", "image-alt", "figure-alt")
+
+
+def _check(value: Any) -> dict[str, tuple[str, ...]]:
+    """``check: {allow: {content/posts/old.md: [link-text, chart-caption]}}``: warnings of
+    ``lessonpress check`` a site accepts in a file (a post kept exactly as it was written)."""
+    if not isinstance(value, Mapping) or set(value) - {"allow"}:
+        raise ConfigValueError("must be a mapping with the key allow")
+    allow = value.get("allow") or {}
+    if not isinstance(allow, Mapping):
+        raise ConfigValueError("allow must map file paths to lists of warning kinds")
+    found: dict[str, tuple[str, ...]] = {}
+    for path, kinds in allow.items():
+        listed = [kinds] if isinstance(kinds, str) else kinds
+        if not isinstance(listed, list) or not all(isinstance(k, str) for k in listed):
+            raise ConfigValueError(f"allow: {path}: must be a list of warning kinds")
+        unknown = [k for k in listed if k not in CHECK_KINDS]
+        if unknown:
+            raise ConfigValueError(
+                f"allow: {path}: unknown warning kind {unknown[0]!r} "
+                f"(one of {', '.join(CHECK_KINDS)})"
+            )
+        found[str(path)] = tuple(listed)
+    return found
+
+
 DIALECTS = ("commonmark", "kramdown")
 # Jekyll's markdown: setting -> our dialect (jekyll-commonmark and its GitHub Pages flavour
 # are CommonMark + GFM).
@@ -106,6 +132,7 @@ SITE_KEYS: dict[str, tuple[str, Callable[[Any], Any]]] = {
     "float_digits": ("float_digits", _positive_int),
     "inline_data_limit": ("inline_data_limit", _positive_int),
     "interact_frames": ("interact_frames", _positive_int),
+    "check": ("check_allow", _check),
     "compute_memory_mb": ("compute_memory_mb", _positive_int),
     "markdown": ("markdown", _dialect),
 }

@@ -9,7 +9,7 @@ import pytest
 
 from generator.cli import main
 from generator.commands import check
-from tests.helpers import REPO_ROOT, build_site
+from tests.helpers import REPO_ROOT, build_example_site, build_site
 from tests.helpers import write_site as write_files
 
 LESSON = """\
@@ -192,15 +192,51 @@ def test_never_runs_cells_and_needs_the_cache(
 
 
 def test_seed_post_empty_links_are_warned_with_their_lines(
-    capsys: pytest.CaptureFixture[str],
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    repo = REPO_ROOT
-    found = [str(d) for d in check.check_site(repo) if "has no text" in d.message]
-    assert found[:3] == [
+    seed = (REPO_ROOT / "content/posts/linear-regression.md").read_text(encoding="utf-8")
+    site = write_files(
+        tmp_path / "src",
+        {
+            "site.yml": "title: T\nbase_url: https://example.org/\n",
+            "content/posts/linear-regression.md": seed,
+        },
+    )
+    found = [str(d) for d in check.check_site(site) if d.code.startswith("check-")]
+    assert found == [
         "content/posts/linear-regression.md:16: warning: link to https://github.com/NeuromatchAcademy/TA-applications#deep-learning-ta-application-video-instructions has no text",
         "content/posts/linear-regression.md:35: warning: link to https://www.sydney.edu.au/content/dam/students/documents/mathematics-learning-centre/introduction-to-differential-calculus.pdf has no text",
+        "content/posts/linear-regression.md:40: warning: chart has no caption (wrap the canvas in <figure> with a <figcaption>)",
         "content/posts/linear-regression.md:82: warning: link to https://github.com/psymbio/learning_ml/tree/main/linear_regression has no text",
     ]
+    # A site may accept some kinds of warning in a file it keeps as it was written.
+    allow = "check:\n  allow:\n    content/posts/linear-regression.md: [link-text]\n"
+    (site / "site.yml").write_text("title: T\nbase_url: https://example.org/\n" + allow)
+    left = [d.code for d in check.check_site(site) if d.code.startswith("check-")]
+    assert left == ["check-chart-caption"]
+
+
+def test_the_example_site_passes_its_own_strict_check(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    _, result = build_example_site(tmp_path)
+    assert result.returncode == 0, result.stderr
+    capsys.readouterr()
+    code, err, out = _run(capsys, "--source", str(tmp_path / "src"), "--strict")
+    assert (code, err) == (0, []), err
+    assert out.strip() == "check passed: 0 warning(s)"
+
+
+def test_an_unknown_kind_in_the_allow_list_is_a_config_error(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    allow = "check:\n  allow:\n    content/posts/a.md: [link-txt]\n"
+    site = write_files(
+        tmp_path / "src", {"site.yml": "title: T\n" + allow, "content/posts/a.md": "# A\n"}
+    )
+    code, err, _ = _run(capsys, "--source", str(site))
+    assert code == 1
+    assert any("unknown warning kind 'link-txt'" in line for line in err), err
 
 
 def test_after_a_failed_build_check_points_at_the_edited_cell(
